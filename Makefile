@@ -1,0 +1,75 @@
+# nbops — every target is one call into the `nbops` command or a project tool.
+# `make` (or `make help`) lists the targets with one line each.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.nbops-synced
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+NB ?= templates/classification.ipynb
+PARAMS ?=
+PARAMS_FILE ?=
+NAME ?=
+RUN_ARGS := $(foreach p,$(PARAMS),--set '$(p)') $(if $(PARAMS_FILE),-f '$(PARAMS_FILE)') $(if $(NAME),--name '$(NAME)')
+
+.PHONY: help setup venv run-notebook runs test bench check lint format clean-runs
+
+## help: list the targets with one line each
+help:
+	@echo "nbops — notebook-first MLOps. Usage: make <target> [VAR=value ...]"
+	@echo
+	@grep -E '^## [a-z-]+:' $(MAKEFILE_LIST) | sed -E 's/^## ([a-z-]+): /  \1\t/' | expand -t 18
+
+# uv itself: the one on PATH, else a private copy under .tools/ (the global Python is untouched).
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+# The project environment, rebuilt from the lock file whenever it changes.
+$(STAMP): uv.lock pyproject.toml | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen
+	@touch $@
+
+## venv: create .venv from uv.lock (every other target does this first)
+venv: $(STAMP)
+
+## setup: create .venv and install the pre-commit git hook
+setup: $(STAMP)
+	$(BIN)/pre-commit install
+
+## run-notebook: run NB (default: classification template) with PARAMS="A=1 B=x" / PARAMS_FILE / NAME
+run-notebook: $(STAMP)
+	$(BIN)/nbops run '$(NB)' $(RUN_ARGS)
+
+## runs: list the runs kept under runs/
+runs: $(STAMP)
+	$(BIN)/nbops runs
+
+## test: run the whole test suite (unit, integration, notebook execution)
+test: $(STAMP)
+	$(BIN)/pytest -n auto --dist loadfile
+
+## bench: run the benchmarks under tests/bench/ and print their figures
+bench: $(STAMP)
+	@for script in tests/bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+## check: lint notebooks with the nbops checker (sections, magic numbers, seeds, leakage)
+check: $(STAMP)
+	$(BIN)/nbops check
+
+## lint: run every pre-commit hook on every file (strip outputs, ruff, nbops check)
+lint: $(STAMP)
+	$(BIN)/pre-commit run --all-files
+
+## format: format .py and .ipynb files with ruff (rewrites files)
+format: $(STAMP)
+	$(BIN)/ruff format .
+
+## clean-runs: delete every run folder under runs/ (asks first)
+clean-runs:
+	@read -p "Delete every run under runs/? [y/N] " answer && [ "$$answer" = y ] && \
+		find runs -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} + || true

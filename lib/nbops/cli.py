@@ -1,0 +1,144 @@
+"""The `nbops` command: parse arguments, call one function per subcommand, turn errors into exits.
+
+One error boundary: a known `NbopsError` prints `nbops: error: <one line>` on stderr and returns
+its exit code; `--verbose` adds the traceback. Tests call `main([...])` directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from nbops import __version__
+from nbops.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, NbopsError
+
+DEFAULT_NOTEBOOK = "templates/classification.ipynb"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` (the cwd) whose pyproject.toml has [tool.nbops]."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.nbops" in pyproject.read_text(encoding="utf-8"):
+            return folder
+    return here
+
+
+def _add_run(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="execute a notebook headless with validated parameters and keep the run",
+        description="Execute NOTEBOOK with papermill into a new folder under runs/.",
+    )
+    parser.add_argument("notebook", nargs="?", default=DEFAULT_NOTEBOOK, type=Path)
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (repeatable); coerced to the type declared in the notebook",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter as NAME=VALUE (repeatable; used by `make run-notebook PARAMS=...`)",
+    )
+    parser.add_argument("-f", "--params-file", type=Path, help="YAML file of parameter values")
+    parser.add_argument("--name", help="a name appended to the run id (letters, digits, ._-)")
+    parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
+    parser.add_argument("--threads", type=int, help="BLAS/OpenMP threads in the kernel (default 1)")
+    parser.add_argument("--timeout", type=float, help="seconds a cell may run before it fails")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    parser.set_defaults(handler=_cmd_run)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from nbops.params import parse_assignments
+    from nbops.runner import RunRequest, run
+
+    root = project_root()
+    cli_params = {name: value for name, value in args.parameter}
+    cli_params.update(parse_assignments(args.set))
+    notebook = args.notebook if args.notebook.is_absolute() else Path.cwd() / args.notebook
+    request = RunRequest(
+        notebook=notebook,
+        root=root,
+        runs_dir=args.runs_dir or root / "runs",
+        cli_params=cli_params,
+        params_file=args.params_file,
+        name=args.name,
+        threads=args.threads,
+        timeout=args.timeout,
+        progress_bar=sys.stderr.isatty() if args.progress is None else args.progress,
+    )
+    result = run(request)
+    metrics = json.loads((result.run_dir / "metrics.json").read_text(encoding="utf-8"))
+    shown = ", ".join(f"{name}={_fmt(value)}" for name, value in metrics.items())
+    print(f"run {result.record['id']} succeeded in {result.record['duration_s']:.1f} s")
+    print(f"  folder:  {result.run_dir}")
+    if shown:
+        print(f"  metrics: {shown}")
+    return 0
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _add_runs(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("runs", help="list the runs kept under runs/")
+    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    parser.set_defaults(handler=_cmd_runs)
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from nbops.runs import list_runs
+
+    for record in list_runs(args.runs_dir or project_root() / "runs"):
+        duration = record.get("duration_s")
+        took = f"{duration:7.1f} s" if isinstance(duration, int | float) else "      - s"
+        print(f"{record['id']:<60} {record['status']:<12} {took}  {record['notebook']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `nbops` command."""
+    parser = argparse.ArgumentParser(
+        prog="nbops", description="Notebook-first MLOps: run, record, check and track notebooks."
+    )
+    parser.add_argument("--version", action="version", version=f"nbops {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_run(subparsers)
+    _add_runs(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `nbops` command and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.handler(args)
+    except NbopsError as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"nbops: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("nbops: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

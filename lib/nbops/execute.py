@@ -1,0 +1,172 @@
+"""Papermill execution in a child process, with failures and interrupts turned into results.
+
+The parent (`execute`) never imports papermill: it starts `python -m nbops.execute SPEC` in a
+session of its own, forwards SIGINT/SIGTERM to it once, and reads back a small result file.
+The child runs `papermill.execute_notebook`, which saves the output notebook after every cell,
+so a failed or interrupted run always leaves its partial notebook behind. On a signal, nbclient
+inside the child shuts the kernel down before the child exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_GRACE_SECONDS = 30
+
+
+@dataclass
+class Execution:
+    """What happened to one execution: status and, on failure, where and why."""
+
+    status: str  # succeeded | failed | interrupted
+    error: dict[str, Any] | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def execute(
+    input_path: Path,
+    output_path: Path,
+    parameters: Mapping[str, Any],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    kernel_name: str,
+    progress_bar: bool,
+    timeout: float | None = None,
+    kernel_log: Path | None = None,
+) -> Execution:
+    """Execute a notebook with papermill in a child process and report how it ended."""
+    with tempfile.TemporaryDirectory(prefix="nbops-exec-") as scratch:
+        spec_path, result_path = Path(scratch, "spec.json"), Path(scratch, "result.json")
+        spec = {
+            "input": str(input_path),
+            "output": str(output_path),
+            "parameters": dict(parameters),
+            "cwd": str(cwd),
+            "kernel_name": kernel_name,
+            "progress_bar": progress_bar,
+            "timeout": timeout,
+            "result": str(result_path),
+            "kernel_log": str(kernel_log or Path(scratch, "kernel.log")),
+        }
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        child = subprocess.Popen(
+            [sys.executable, "-m", "nbops.execute", str(spec_path)],
+            env=dict(env),
+            start_new_session=True,  # a terminal's Ctrl-C reaches only us; we stop the child once
+        )
+        with _forward_signals(child) as received:
+            returncode = _wait(child)
+        result = _read_result(result_path, returncode)
+    if received:
+        return Execution("interrupted", detail={"signal": received[0]})
+    if result.get("status") == "succeeded" and returncode == 0:
+        return Execution("succeeded")
+    error = {key: result.get(key) for key in ("cell_index", "exec_count", "ename", "evalue")}
+    return Execution("failed", error=error)
+
+
+def _wait(child: subprocess.Popen) -> int:
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:  # pragma: no cover - our handler replaces SIGINT's default
+            continue
+
+
+@contextmanager
+def _forward_signals(child: subprocess.Popen) -> Iterator[list[str]]:
+    """While the child runs, stop it on SIGINT/SIGTERM (once) and remember the signal.
+
+    The child gets SIGTERM whatever arrived: it ends at once, its notebook saved up to the last
+    finished cell, and its kernel (started with the child as parent) exits when it sees it gone.
+    """
+    received: list[str] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if not received:
+            received.append(signal.Signals(signum).name)
+            child.send_signal(signal.SIGTERM)
+            # If the child does not finish in time, stop its whole session.
+            signal.signal(signal.SIGALRM, lambda *_: _kill_session(child))
+            signal.alarm(_GRACE_SECONDS)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        signal.alarm(0)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _kill_session(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _read_result(path: Path, returncode: int) -> dict[str, Any]:
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {"status": "failed", "ename": "ExecutionError", "evalue": f"exit code {returncode}"}
+
+
+def _child_main(spec_path: str) -> int:
+    """Run papermill as the child process: write the result file and exit 0, 1 or 130."""
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    _divert_stderr(spec["kernel_log"])
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            spec["input"],
+            spec["output"],
+            parameters=spec["parameters"],
+            cwd=spec["cwd"],
+            kernel_name=spec["kernel_name"],
+            progress_bar=spec["progress_bar"],
+            execution_timeout=spec["timeout"],
+            request_save_on_cell_execute=True,
+        )
+        result, code = {"status": "succeeded"}, 0
+    except PapermillExecutionError as exc:
+        result = {
+            "status": "failed",
+            "cell_index": exc.cell_index,
+            "exec_count": exc.exec_count,
+            "ename": exc.ename,
+            "evalue": exc.evalue,
+        }
+        code = 1
+    except KeyboardInterrupt:
+        result, code = {"status": "interrupted"}, 130
+    except Exception as exc:  # kernel died, timeout, bad notebook: the cause still gets recorded
+        result = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc)}
+        code = 1
+    Path(spec["result"]).write_text(json.dumps(result), encoding="utf-8")
+    return code
+
+
+def _divert_stderr(log_path: str) -> None:
+    """Send the kernel's stderr (and ours) to a log; keep the terminal for the progress bar only."""
+    terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - fd 2 keeps it open for the kernel
+    os.dup2(log.fileno(), 2)
+    sys.stderr = terminal
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1]))

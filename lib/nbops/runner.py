@@ -1,0 +1,218 @@
+"""`nbops run`: validate parameters, allocate a run folder, execute, and record the run.
+
+Template method, as papermill's engine: record start -> execute -> record finish in `finally`,
+so a failure, an interrupt or a crash of nbops itself always leaves a run record behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbops import params as params_mod
+from nbops import provenance, runs
+from nbops.errors import RunFailedError, RunInterruptedError
+from nbops.kit.record import DATA_SIDECAR, METRICS_FILE, ROOT_ENV, RUN_DIR_ENV
+
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+DEFAULT_THREADS = "1"
+ARTIFACTS = ("notebook.ipynb", "report.html", "params.json", METRICS_FILE, runs.RUN_RECORD)
+
+
+@dataclass
+class RunRequest:
+    """Everything `nbops run` needs to know about one run."""
+
+    notebook: Path
+    root: Path
+    runs_dir: Path
+    cli_params: Mapping[str, Any] = field(default_factory=dict)
+    params_file: Path | None = None
+    name: str | None = None
+    threads: int | None = None
+    timeout: float | None = None
+    progress_bar: bool = False
+
+
+@dataclass
+class RunResult:
+    """Where the run went and how it ended."""
+
+    run_dir: Path
+    status: str
+    record: dict[str, Any]
+
+
+def prepare(request: RunRequest) -> tuple[dict, dict[str, Any], dict[str, Any]]:
+    """Read the notebook, resolve effective parameters and the overrides to inject; raise early."""
+    nb = params_mod.read_notebook(request.notebook)
+    declared = params_mod.declared_parameters(nb, request.notebook)
+    file_values = params_mod.load_params_file(request.params_file) if request.params_file else {}
+    effective = params_mod.resolve(declared, file_values, request.cli_params)
+    given = set(file_values) | set(request.cli_params)
+    overrides = {name: value for name, value in effective.items() if name in given}
+    return nb, effective, overrides
+
+
+def run(request: RunRequest) -> RunResult:
+    """Execute one notebook as a recorded run; raise RunFailed/RunInterrupted after recording."""
+    if request.name is not None:
+        runs.validate_name(request.name)
+    nb, effective, overrides = prepare(request)
+    run_dir = runs.allocate(request.runs_dir, request.notebook.stem, request.name)
+    runs.write_json(run_dir / "params.json", effective)
+    env = kernel_environment(request, run_dir)
+    record = _start_record(request, run_dir, env)
+    runs.write_json(run_dir / runs.RUN_RECORD, record)
+    started = time.monotonic()
+    try:
+        from nbops.execute import execute
+
+        execution = execute(
+            request.notebook.resolve(),
+            run_dir / "notebook.ipynb",
+            overrides,
+            cwd=request.root,
+            env=env,
+            kernel_name=_kernel_name(nb),
+            progress_bar=request.progress_bar,
+            timeout=request.timeout,
+            kernel_log=run_dir / "kernel.log",
+        )
+        record["status"] = execution.status
+        if execution.error:
+            record["error"] = _locate_error(execution.error, nb, run_dir / "notebook.ipynb")
+    except KeyboardInterrupt:
+        record["status"] = "interrupted"
+    finally:
+        if record["status"] == "running":  # nbops itself crashed: say so, keep what exists
+            record["status"] = "failed"
+            record["error"] = {
+                "cell": None,
+                "ename": "NbopsCrash",
+                "evalue": repr(sys.exc_info()[1]),
+            }
+        _finish(record, request, run_dir, effective, started)
+    return _outcome(run_dir, record)
+
+
+def kernel_environment(request: RunRequest, run_dir: Path) -> dict[str, str]:
+    """The kernel's environment: run folder, project root, hash seed and capped threads."""
+    env = dict(os.environ)
+    env[RUN_DIR_ENV] = str(run_dir.resolve())
+    env[ROOT_ENV] = str(request.root.resolve())
+    env["NBOPS_RUN_ID"] = run_dir.name
+    env.setdefault("PYTHONHASHSEED", "0")
+    threads = str(request.threads) if request.threads else None
+    for variable in THREAD_VARIABLES:
+        if threads:
+            env[variable] = threads
+        else:
+            env.setdefault(variable, env.get("NBOPS_THREADS", DEFAULT_THREADS))
+    return env
+
+
+def _kernel_name(nb: Mapping) -> str:
+    spec = nb.get("metadata", {}).get("kernelspec") or {}
+    return spec.get("name") or "python3"
+
+
+def _relative(path: Path, root: Path) -> str:
+    resolved = path.resolve()
+    return (
+        resolved.relative_to(root.resolve()).as_posix()
+        if resolved.is_relative_to(root.resolve())
+        else str(resolved)
+    )
+
+
+def _start_record(request: RunRequest, run_dir: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "id": run_dir.name,
+        "notebook": _relative(request.notebook, request.root),
+        "status": "running",
+        "started_at": runs.iso(runs.utc_now()),
+        "finished_at": None,
+        "duration_s": None,
+        "git": provenance.git_state(request.root),
+        **provenance.versions(),
+        "environment": {name: env.get(name) for name in ("PYTHONHASHSEED", *THREAD_VARIABLES[:2])},
+        "data": [],
+        "error": None,
+        "mlflow": None,
+    }
+
+
+def _finish(
+    record: dict, request: RunRequest, run_dir: Path, effective: Mapping, started: float
+) -> None:
+    """Write what a finished run must have, whatever happened; never raise over the real error."""
+    record["finished_at"] = runs.iso(runs.utc_now())
+    record["duration_s"] = round(time.monotonic() - started, 3)
+    try:
+        record["data"] = provenance.data_inputs(run_dir, effective, request.root)
+        (run_dir / DATA_SIDECAR).unlink(missing_ok=True)
+    except (OSError, ValueError) as exc:
+        record["data_error"] = str(exc)
+    metrics = run_dir / METRICS_FILE
+    if not metrics.exists():
+        runs.write_json(metrics, {})
+    notebook = run_dir / "notebook.ipynb"
+    if notebook.exists():
+        try:
+            from nbops.report import render_html
+
+            render_html(notebook, run_dir / "report.html")
+        except Exception as exc:  # a report failure must not hide the run's own outcome
+            record["report_error"] = f"{type(exc).__name__}: {exc}"
+    runs.write_json(run_dir / runs.RUN_RECORD, record)
+
+
+def _locate_error(error: Mapping, nb: Mapping, executed_path: Path) -> dict[str, Any]:
+    """The failing cell's 1-based number in the source notebook (as ruff counts cells)."""
+    cell = None
+    if executed_path.exists():
+        executed = params_mod.read_notebook(executed_path)
+        failed = [
+            c
+            for c in executed["cells"]
+            if c.get("metadata", {}).get("papermill", {}).get("status") == "failed"
+        ]
+        ids = [source_cell.get("id") for source_cell in nb["cells"]]
+        if failed and failed[0].get("id") in ids:
+            cell = ids.index(failed[0].get("id")) + 1
+    return {
+        "cell": cell,
+        "exec_count": error.get("exec_count"),
+        "ename": error.get("ename"),
+        "evalue": error.get("evalue"),
+    }
+
+
+def _outcome(run_dir: Path, record: dict[str, Any]) -> RunResult:
+    status = record["status"]
+    if status == "failed":
+        raise RunFailedError(_failure_line(run_dir, record.get("error") or {}))
+    if status == "interrupted":
+        raise RunInterruptedError(f"run interrupted; partial run kept in {run_dir}")
+    return RunResult(run_dir, status, record)
+
+
+def _failure_line(run_dir: Path, error: Mapping) -> str:
+    where = f"cell {error['cell']}" if error.get("cell") else "the notebook"
+    if error.get("cell") and error.get("exec_count"):
+        where += f" (In [{error['exec_count']}])"
+    evalue = str(error.get("evalue") or "").strip().splitlines()
+    reason = f"{error.get('ename')}: {evalue[0]}" if evalue else str(error.get("ename"))
+    return f"{where} failed with {reason} (partial run kept in {run_dir})"

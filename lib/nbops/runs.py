@@ -1,0 +1,103 @@
+"""Run folders under `runs/`: allocate them uniquely and atomically, record `run.json`, find them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nbops.errors import BadInputError
+
+RUN_RECORD = "run.json"
+LATEST = "latest"
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_MAX_NAME = 64
+
+
+def utc_now() -> datetime:
+    """The current time in UTC, to the microsecond."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A UTC timestamp as ISO 8601 with a Z suffix."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def validate_name(name: str) -> str:
+    """Accept a run name made of letters, digits, '.', '_' and '-' that cannot leave `runs/`."""
+    if not _NAME_PATTERN.match(name) or ".." in name or len(name) > _MAX_NAME:
+        raise BadInputError(
+            f"run name {name!r} is not allowed: use up to {_MAX_NAME} letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
+    return name
+
+
+def allocate(runs_dir: Path, notebook_stem: str, name: str | None = None, now=None) -> Path:
+    """Create a new, never-reused run folder `<UTC stamp>-<stem>[-<name>][-N]` and return it."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", notebook_stem).strip("-.") or "notebook"
+    base = f"{stamp}-{stem}" + (f"-{validate_name(name)}" if name else "")
+    for attempt in range(1, 10_000):
+        candidate = runs_dir / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            candidate.mkdir()  # atomic: exactly one concurrent caller creates a given folder
+        except FileExistsError:
+            continue
+        point_latest(runs_dir, candidate)
+        return candidate
+    raise BadInputError(f"could not allocate a run folder for {base} in {runs_dir}")
+
+
+def point_latest(runs_dir: Path, run_dir: Path) -> None:
+    """Make `runs/latest` a relative symlink to `run_dir`, replacing the old link atomically."""
+    link = runs_dir / LATEST
+    tmp = runs_dir / f".{LATEST}.{os.getpid()}.tmp"
+    try:
+        if tmp.is_symlink():
+            tmp.unlink()
+        tmp.symlink_to(run_dir.name, target_is_directory=True)
+        os.replace(tmp, link)
+    except OSError:
+        # Filesystems without symlinks still get a pointer file.
+        (runs_dir / "LATEST").write_text(run_dir.name + "\n", encoding="utf-8")
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Write JSON atomically: a temp file in the same folder, then a rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_record(run_dir: Path) -> dict[str, Any]:
+    """The run record of a run folder."""
+    path = run_dir / RUN_RECORD
+    if not path.is_file():
+        raise BadInputError(f"{run_dir} is not a run folder: no {RUN_RECORD}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def find(runs_dir: Path, ref: str) -> Path:
+    """A run folder from `latest`, a run id, or a path to the folder."""
+    candidates = [Path(ref), runs_dir / ref]
+    for candidate in candidates:
+        if (candidate / RUN_RECORD).is_file():
+            return candidate.resolve()
+    raise BadInputError(f"no run {ref!r}: give a folder under {runs_dir}, a run id or 'latest'")
+
+
+def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
+    """Run records of every run folder, oldest first."""
+    if not runs_dir.is_dir():
+        return []
+    records = []
+    for folder in sorted(runs_dir.iterdir()):
+        if folder.is_dir() and not folder.is_symlink() and (folder / RUN_RECORD).is_file():
+            records.append(read_record(folder))
+    return records
