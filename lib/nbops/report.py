@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def render_html(notebook_path: Path, html_path: Path) -> Path:
+def render_html(notebook_path: Path, html_path: Path, title: str | None = None) -> Path:
     """Write `html_path`, the notebook rendered for reading (inputs, outputs and plots)."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook_path, as_version=4)
-    body, _resources = HTMLExporter().from_notebook_node(nb)
+    resources = {"metadata": {"name": title or notebook_path.stem}}
+    body, _resources = HTMLExporter().from_notebook_node(nb, resources=resources)
     tmp = html_path.with_name(f".{html_path.name}.tmp")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(html_path)

@@ -173,7 +173,9 @@ def _finish(
         try:
             from nbops.report import render_html
 
-            render_html(notebook, run_dir / "report.html")
+            render_html(
+                notebook, run_dir / "report.html", title=f"{run_dir.name} ({record['status']})"
+            )
         except Exception as exc:  # a report failure must not hide the run's own outcome
             record["report_error"] = f"{type(exc).__name__}: {exc}"
     runs.write_json(run_dir / runs.RUN_RECORD, record)

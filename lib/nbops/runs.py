@@ -1,4 +1,4 @@
-"""Run folders under `runs/`: allocate them uniquely and atomically, record `run.json`, find them."""
+"""Run folders under `runs/`: allocate them uniquely and atomically, record run.json, find them."""
 
 from __future__ import annotations
 
