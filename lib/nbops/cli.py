@@ -112,6 +112,91 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reproduce",
+        help="re-execute a run with nbval and check every cell's outputs are the same",
+        description="Re-execute RUN's notebook.ipynb (strict nbval) and compare every output.",
+    )
+    parser.add_argument("run", help="a run folder, a run id, or 'latest'")
+    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds a cell may run")
+    parser.set_defaults(handler=_cmd_reproduce)
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from nbops.reproduce import reproduce
+    from nbops.runs import find
+
+    root = project_root()
+    run_dir = find(args.runs_dir or root / "runs", args.run)
+    result = reproduce(run_dir, root, timeout=args.timeout)
+    for note in result.environment:
+        print(f"nbops: warning: {note}", file=sys.stderr)
+    identical = result.cells_compared - len(result.differing)
+    summary = f"{result.cells_compared} cells compared, {identical} identical ({run_dir.name})"
+    if result.reproduced:
+        print(f"reproduced: {summary}")
+        return 0
+    for cell in result.differing[:3]:
+        print(f"cell {cell['cell']} differs:\n{cell['diff']}\n")
+    print(f"nbops: error: not reproduced: {summary}", file=sys.stderr)
+    return 1
+
+
+def _add_export(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="write the cells marked `#| export <module>` into the export package under lib/",
+        description="Write notebook cells marked `#| export <module>` (or tagged export:<module>) "
+        "into lib/<package>/<module>.py, package named by [tool.nbops] export-package. "
+        "Exit codes: 0 done or in sync, 1 --check found differences, 2 bad input "
+        "(two notebooks export one module, a cell is not plain Python, no export-package).",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 naming each module that is out of date, missing or orphaned",
+    )
+    mode.add_argument(
+        "--prune", action="store_true", help="also remove generated modules no notebook exports"
+    )
+    parser.set_defaults(handler=_cmd_export)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from nbops.export import check, export
+
+    root = project_root()
+    if args.check:
+        findings = check(root)
+        for finding in findings:
+            print(finding)
+        if findings:
+            print(
+                f"nbops: error: {len(findings)} file(s) out of sync: run `nbops export`",
+                file=sys.stderr,
+            )
+            return 1
+        print("export: the export package is in sync with the notebooks")
+        return 0
+    report = export(root, prune=args.prune)
+    for path in report.written:
+        print(f"wrote {path}")
+    for path in report.orphans:
+        if path in report.removed:
+            print(f"removed {path} (orphaned: no notebook exports it any more)")
+        else:
+            print(
+                f"nbops: warning: {path}: orphaned, no notebook exports it any more "
+                "(`nbops export --prune` removes it)",
+                file=sys.stderr,
+            )
+    print(f"export: {len(report.written)} written, {len(report.unchanged)} unchanged")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `nbops` command."""
     parser = argparse.ArgumentParser(
@@ -122,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(subparsers)
     _add_runs(subparsers)
+    _add_reproduce(subparsers)
+    _add_export(subparsers)
     return parser
 
 

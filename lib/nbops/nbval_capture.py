@@ -1,0 +1,54 @@
+"""A pytest plugin for `nbops reproduce`: record each nbval cell's outcome and both outputs.
+
+Loaded with `-p nbops.nbval_capture`; writes one JSON line per code cell to the file named by
+NBOPS_NBVAL_CAPTURE: the cell's position, whether it passed, and its sanitized reference and
+re-executed outputs as text, so the caller can print a unified diff of the cells that differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+CAPTURE_ENV = "NBOPS_NBVAL_CAPTURE"
+
+
+def outputs_text(outputs, sanitize) -> list[str]:
+    """The comparable text of a cell's outputs, one line per list item, sanitized."""
+    lines: list[str] = []
+    for output in outputs or []:
+        kind = output.get("output_type")
+        if kind == "stream":
+            text = output.get("text", "")
+        elif kind == "error":
+            text = f"{output.get('ename')}: {output.get('evalue')}"
+        else:
+            data = output.get("data", {})
+            text = data.get("text/plain") or data.get("text/html") or ""
+            if any(key.startswith("image/") for key in data):
+                text = f"[{', '.join(sorted(data))}] {text}"
+        text = "".join(text) if isinstance(text, list) else str(text)
+        lines.extend(sanitize(text).splitlines())
+    return lines
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """After each nbval cell runs, append its outcome and outputs to the capture file."""
+    outcome = yield
+    report = outcome.get_result()
+    path = os.environ.get(CAPTURE_ENV)
+    if not path or report.when != "call" or not hasattr(item, "cell_num"):
+        return
+    entry = {
+        "cell_num": item.cell_num,
+        "passed": report.passed,
+        "expected": outputs_text(item.cell.get("outputs"), item.sanitize),
+        "got": outputs_text(getattr(item, "test_outputs", None), item.sanitize),
+    }
+    if report.failed and not entry["got"]:
+        entry["got"] = [line for line in str(report.longrepr).splitlines() if line.strip()][-5:]
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")

@@ -1,0 +1,172 @@
+"""`nbops reproduce`: re-execute a run's notebook with nbval (strict) and compare every output.
+
+The executed `notebook.ipynb` of a run is the reference. nbval re-runs it in a fresh kernel with
+the project root as working directory (as `nbops run` did), the run's hash seed and thread caps,
+tracking off and results written to a scratch folder, so a reproduction creates no run folder,
+no MLflow run and no registry version. Outputs are compared after the sanitizers of
+`sanitize.cfg`; the result goes to `reproduce.json` in the run folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbops import provenance, runs
+from nbops.errors import BadInputError
+from nbops.kit.record import ROOT_ENV, RUN_DIR_ENV, file_sha256
+from nbops.nbval_capture import CAPTURE_ENV
+
+SANITIZER = Path(__file__).with_name("sanitize.cfg")
+RESULT_FILE = "reproduce.json"
+MAX_DIFF_LINES = 24
+
+
+@dataclass
+class Reproduction:
+    """The outcome of re-executing one run."""
+
+    run_dir: Path
+    cells_compared: int
+    differing: list[dict[str, Any]] = field(default_factory=list)
+    environment: list[str] = field(default_factory=list)
+
+    @property
+    def reproduced(self) -> bool:
+        """True when every compared cell gave the same outputs."""
+        return self.cells_compared > 0 and not self.differing
+
+
+def environment_differences(record: dict[str, Any], root: Path) -> list[str]:
+    """Where this machine differs from the run: Python, key packages, data files' sha256."""
+    now = provenance.versions()
+    notes = []
+    if record.get("python") != now["python"]:
+        notes.append(f"python {record.get('python')} in the run, {now['python']} here")
+    for name, version in (record.get("packages") or {}).items():
+        if name != "nbops" and now["packages"].get(name) != version:
+            notes.append(f"{name} {version} in the run, {now['packages'].get(name)} here")
+    for entry in record.get("data") or []:
+        path = root / entry["path"]
+        if not path.is_file():
+            notes.append(f"data file {entry['path']} is missing")
+        elif file_sha256(path) != entry["sha256"]:
+            notes.append(f"data file {entry['path']} changed (sha256 differs from the run)")
+    return notes
+
+
+def _kernel_env(record: dict[str, Any], root: Path, scratch: Path, capture: Path) -> dict:
+    env = dict(os.environ)
+    for name in ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"):
+        env.pop(name, None)
+    env.update({name: value for name, value in (record.get("environment") or {}).items() if value})
+    env.update(
+        {
+            RUN_DIR_ENV: str(scratch),
+            ROOT_ENV: str(root),
+            "NBOPS_RUN_ID": record["id"],
+            "NBOPS_TRACKING": "off",
+            "NBOPS_REPRODUCING": "1",
+            CAPTURE_ENV: str(capture),
+        }
+    )
+    return env
+
+
+def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
+    """Re-execute a run with nbval and compare its outputs cell by cell; write reproduce.json."""
+    record = runs.read_record(run_dir)
+    notebook = run_dir / "notebook.ipynb"
+    if not notebook.is_file():
+        raise BadInputError(f"{run_dir} has no notebook.ipynb to reproduce")
+    started, when = time.monotonic(), runs.iso(runs.utc_now())
+    differences = environment_differences(record, root)
+    # nbval starts its kernel in the notebook's folder: a link in the project root makes that
+    # the root, the working directory the run had.
+    link = root / f".nbops-reproduce-{os.getpid()}-{run_dir.name}.ipynb"
+    with tempfile.TemporaryDirectory(prefix="nbops-reproduce-") as scratch:
+        capture = Path(scratch) / "cells.jsonl"
+        try:
+            link.symlink_to(notebook.resolve())
+            done = _run_nbval(
+                link, root, _kernel_env(record, root, Path(scratch), capture), timeout
+            )
+        finally:
+            link.unlink(missing_ok=True)
+        cells = _read_capture(capture)
+    if not cells:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+        raise BadInputError(f"nbval could not execute {notebook}: {' / '.join(tail)}")
+    numbers = _cell_numbers(notebook)
+    differing = [
+        {"cell": numbers[cell["cell_num"]], "diff": _diff(cell["expected"], cell["got"])}
+        for cell in cells
+        if not cell["passed"]
+    ]
+    result = Reproduction(run_dir, len(cells), differing, differences)
+    runs.write_json(
+        run_dir / RESULT_FILE,
+        {
+            "when": when,
+            "result": "reproduced" if result.reproduced else "differs",
+            "cells_compared": result.cells_compared,
+            "cells_identical": result.cells_compared - len(differing),
+            "differing_cells": differing,
+            "environment_differences": differences,
+            "duration_s": round(time.monotonic() - started, 3),
+        },
+    )
+    return result
+
+
+def _run_nbval(link: Path, root: Path, env: dict, timeout: float) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(link),
+        "--nbval",
+        "--nbval-sanitize-with",
+        str(SANITIZER),
+        "--nbval-current-env",
+        "--nbval-cell-timeout",
+        str(int(timeout)),
+        "-p",
+        "nbops.nbval_capture",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "--rootdir",
+        str(root),
+        "-q",
+    ]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+
+
+def _read_capture(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return sorted((json.loads(line) for line in lines if line), key=lambda c: c["cell_num"])
+
+
+def _cell_numbers(notebook: Path) -> list[int]:
+    """Map nbval's code-cell index to the 1-based cell number in the notebook (as ruff counts)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return [index + 1 for index, cell in enumerate(cells) if cell.get("cell_type") == "code"]
+
+
+def _diff(expected: list[str], got: list[str]) -> str:
+    lines = list(difflib.unified_diff(expected, got, "expected", "got", lineterm="", n=1))
+    if len(lines) > MAX_DIFF_LINES:
+        lines = [*lines[:MAX_DIFF_LINES], f"... ({len(lines) - MAX_DIFF_LINES} more lines)"]
+    return "\n".join(lines)
