@@ -14,9 +14,10 @@ NB ?= templates/classification.ipynb
 PARAMS ?=
 PARAMS_FILE ?=
 NAME ?=
+RUN ?= latest
 RUN_ARGS := $(foreach p,$(PARAMS),--set '$(p)') $(if $(PARAMS_FILE),-f '$(PARAMS_FILE)') $(if $(NAME),--name '$(NAME)')
 
-.PHONY: help setup venv run-notebook runs test bench check lint format clean-runs
+.PHONY: help setup venv run-notebook runs reproduce test bench check lint format export export-check clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -31,7 +32,7 @@ help:
 
 # The project environment, rebuilt from the lock file whenever it changes.
 $(STAMP): uv.lock pyproject.toml | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 ## venv: create .venv from uv.lock (every other target does this first)
@@ -49,6 +50,10 @@ run-notebook: $(STAMP)
 runs: $(STAMP)
 	$(BIN)/nbops runs
 
+## reproduce: re-execute RUN (run folder, id or latest) with nbval and compare every output
+reproduce: $(STAMP)
+	$(BIN)/nbops reproduce '$(RUN)'
+
 ## test: run the whole test suite (unit, integration, notebook execution)
 test: $(STAMP)
 	$(BIN)/pytest -n auto --dist loadfile
@@ -64,6 +69,14 @@ check: $(STAMP)
 ## lint: run every pre-commit hook on every file (strip outputs, ruff, nbops check)
 lint: $(STAMP)
 	$(BIN)/pre-commit run --all-files
+
+## export: write notebook cells marked `#| export <module>` into lib/nblib/ (rewrites files)
+export: $(STAMP)
+	$(BIN)/nbops export
+
+## export-check: fail if lib/nblib/ is out of sync with the notebooks (changes nothing)
+export-check: $(STAMP)
+	$(BIN)/nbops export --check
 
 ## format: format .py and .ipynb files with ruff (rewrites files)
 format: $(STAMP)

@@ -197,6 +197,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_check(subparsers: argparse._SubParsersAction) -> None:
+    from nbops import check
+
+    parser = subparsers.add_parser(
+        "check",
+        help="lint notebooks: sections, magic numbers, seeds, leakage, commit hygiene",
+        description="Check notebooks statically (nothing is executed). Exit 1 on findings.",
+    )
+    check.add_arguments(parser)
+    parser.set_defaults(handler=check.main)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `nbops` command."""
     parser = argparse.ArgumentParser(
@@ -208,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(subparsers)
     _add_runs(subparsers)
     _add_reproduce(subparsers)
+    _add_check(subparsers)
     _add_export(subparsers)
     return parser
 

@@ -1,0 +1,331 @@
+"""Data flow for the leakage rules: an abstract run of the notebook's code, cell after cell.
+
+Each variable holds a Value: what it is (data, transformer, model, ...), which split its rows
+come from (full data, train, test), and taints — fits and statistics computed on data that
+reaches the test split. A taint is reported only when it reaches a model's training data.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from nbops.check import vocabulary as v
+from nbops.check.calls import CallsMixin
+from nbops.check.diagnostics import Diagnostic, at
+
+if TYPE_CHECKING:
+    from nbops.check.analysis import Cell, Notebook
+
+
+@dataclass(frozen=True)
+class Taint:
+    """A fit or statistic on the wrong rows, reported where it happened if it reaches a model."""
+
+    code: str
+    cell: int
+    line: int
+    col: int
+    what: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """The abstract value of an expression."""
+
+    kind: str = "other"  # data | transformer | resampler | model | search | split | module | other
+    roles: frozenset[str] = frozenset()
+    taints: frozenset[Taint] = frozenset()
+    name: str = ""
+    ident: int = 0
+    fit_taint: Taint | None = None
+    born: int = 0
+    parts: tuple[Value, ...] = ()
+    origin: str = ""  # the variable a `.sample()` drew from
+
+
+OTHER = Value()
+
+
+def union(*values: Value, roles: bool = True) -> Value:
+    """The value of an expression combining `values`: data if any of them is data."""
+    data = [value for value in values if value.kind == "data"]
+    if not data:
+        objects = [value for value in values if value.kind not in ("other", "module")]
+        return objects[0] if objects else OTHER
+    return Value(
+        "data",
+        frozenset().union(*(d.roles for d in data)) if roles else data[0].roles,
+        frozenset().union(*(d.taints for d in data)),
+        born=max(d.born for d in data),
+    )
+
+
+def contains(value: Value, kind: str) -> bool:
+    """Whether `value` or anything it was built from is of `kind`."""
+    return value.kind == kind or any(contains(part, kind) for part in value.parts)
+
+
+@dataclass
+class Loop:
+    """A loop or comprehension being run: when it started, what fitted and scored inside."""
+
+    start: int
+    fits: int = 0
+    test_scores: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+class Flow(CallsMixin):
+    """Runs the notebook abstractly and collects the leakage findings (NB301-NB305)."""
+
+    def __init__(self, nb: Notebook) -> None:
+        self.nb = nb
+        self.env: dict[str, Value] = {}
+        self.findings: list[Diagnostic] = []
+        self.step = 0
+        self.loops: list[Loop] = []
+        self.candidates: dict[int, str] = {}
+        self.sampled: dict[str, dict[str, tuple[int, int, int]]] = {}
+        self.time_ordered = _time_ordered(nb)
+        self.cell: Cell | None = None
+        for cell in nb.parsed_cells:
+            self.cell = cell
+            self.run(cell.tree.body)
+
+    def by_code(self, code: str) -> list[Diagnostic]:
+        """The findings for one rule."""
+        return [finding for finding in self.findings if finding.code == code]
+
+    def where(self, node: ast.AST) -> tuple[int, int, int]:
+        """(cell number, line, column) of a node in the current cell."""
+        return self.cell.number, node.lineno, self.cell.column(node.lineno, node.col_offset)
+
+    def report(self, code: str, place: tuple[int, int, int], message: str) -> None:
+        """Record a finding once per code and place."""
+        if not any(f.code == code and (f.cell, f.line, f.col) == place for f in self.findings):
+            self.findings.append(at(code, *place, message))
+
+    def taint(self, code: str, node: ast.AST, what: str) -> Taint:
+        """A taint located at `node`."""
+        return Taint(code, *self.where(node), what)
+
+    # statements -----------------------------------------------------------------------------
+
+    def run(self, body: list[ast.stmt]) -> None:
+        """Run statements in order (function and class bodies are not entered)."""
+        for stmt in body:
+            self.step += 1
+            self.statement(stmt)
+
+    def statement(self, stmt: ast.stmt) -> None:
+        """Run one statement."""
+        if isinstance(stmt, ast.Assign):
+            value = self.eval(stmt.value)
+            for target in stmt.targets:
+                self.bind(target, value)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self.bind(stmt.target, self.eval(stmt.value))
+        elif isinstance(stmt, ast.AugAssign):
+            self.merge_into(stmt.target, self.eval(stmt.value))
+        elif isinstance(stmt, ast.Expr):
+            self.eval(stmt.value)
+        elif isinstance(stmt, ast.For | ast.AsyncFor):
+            self.loop(stmt.target, stmt.iter, lambda: self.run(stmt.body))
+            self.run(stmt.orelse)
+        elif isinstance(stmt, ast.While):
+            self.eval(stmt.test)
+            self.loop(None, None, lambda: self.run(stmt.body))
+        elif isinstance(stmt, ast.If):
+            self.eval(stmt.test)
+            self.run(stmt.body)
+            self.run(stmt.orelse)
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                value = self.eval(item.context_expr)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, value)
+            self.run(stmt.body)
+        elif isinstance(stmt, ast.Try | ast.TryStar):
+            self.run(stmt.body)
+            for handler in stmt.handlers:
+                self.run(handler.body)
+            self.run(stmt.orelse)
+            self.run(stmt.finalbody)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self.env[stmt.name] = OTHER
+
+    def loop(self, target: ast.expr | None, iterable: ast.expr | None, body) -> None:
+        """Run a loop body once, noting fits and test scores inside it (NB303)."""
+        items = self.eval(iterable) if iterable is not None else OTHER
+        frame = Loop(self.step)
+        self.loops.append(frame)
+        if target is not None:
+            self.bind(target, self.element(items))
+        body()
+        self.loops.pop()
+        if frame.fits and frame.test_scores:
+            fix = "compare candidates by cross-validation on the training split, score test once"
+            message = f"the test split scores every candidate fitted in this loop: {fix}"
+            self.report("NB303", frame.test_scores[0], message)
+
+    def element(self, items: Value) -> Value:
+        """The value of one element of an iterable."""
+        return union(*items.parts) if items.parts else replace(items, parts=())
+
+    # binding --------------------------------------------------------------------------------
+
+    def bind(self, target: ast.expr, value: Value) -> None:
+        """Assign `value` to `target`, naming splits after their variables."""
+        if isinstance(target, ast.Name):
+            self.env[target.id] = self.named(target, value)
+        elif isinstance(target, ast.Tuple | ast.List):
+            self.bind_many(target.elts, value)
+        elif isinstance(target, ast.Starred):
+            self.bind(target.value, value)
+        else:
+            self.merge_into(target, value)
+
+    def bind_many(self, targets: list[ast.expr], value: Value) -> None:
+        """Unpack `value` into several targets (split results by position and name)."""
+        if value.kind == "split":
+            for index, target in enumerate(targets):
+                self.bind(target, self.split_part(value, index, len(targets), target))
+        elif len(value.parts) == len(targets):
+            for target, part in zip(targets, value.parts, strict=True):
+                self.bind(target, part)
+        else:
+            for target in targets:
+                self.bind(target, self.element(value))
+
+    def split_part(self, split: Value, index: int, count: int, target: ast.expr) -> Value:
+        """Output `index` of a split: X_train, X_test, y_train, y_test by default order."""
+        named = v.role_from_name(target.id) if isinstance(target, ast.Name) else None
+        role = named or (v.TRAIN if index % 2 == 0 else v.TEST)
+        arrays = split.parts
+        source = arrays[index // 2] if len(arrays) * 2 == count else union(*arrays)
+        return Value("data", frozenset({role}), source.taints, born=self.step)
+
+    def named(self, target: ast.Name, value: Value) -> Value:
+        """`value` bound to `target`: full data named `train`/`test` becomes that split."""
+        role = v.role_from_name(target.id)
+        if value.kind == "data" and value.roles == {v.FULL} and role:
+            value = replace(value, roles=frozenset({role}))
+            if value.origin:
+                self.check_overlap(value.origin, role, target)
+        return replace(value, born=self.step)
+
+    def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
+        """NB302: train and test both drawn with `.sample()` from the same rows."""
+        drawn = self.sampled.setdefault(source, {})
+        drawn.setdefault(role, self.where(target))
+        if v.TRAIN in drawn and v.TEST in drawn:
+            fix = f"take the test rows as {source}.drop(train.index)"
+            message = f"train and test are both sampled from {source}, so rows overlap: {fix}"
+            self.report("NB302", drawn[role], message)
+
+    def merge_into(self, target: ast.expr, value: Value) -> None:
+        """`df[col] = value`, `df.x = value`, `df += value`: the frame takes on value's taints."""
+        base = target
+        while isinstance(base, ast.Subscript | ast.Attribute):
+            base = base.value
+        if not isinstance(base, ast.Name):
+            return
+        if isinstance(target, ast.Subscript):
+            self.eval(target.slice)
+        old = self.env.get(base.id, OTHER)
+        if old.kind == "data" or value.kind == "data":
+            self.env[base.id] = replace(
+                old, kind="data", roles=old.roles or value.roles, taints=old.taints | value.taints
+            )
+
+    # expressions ----------------------------------------------------------------------------
+
+    def eval(self, node: ast.expr | None) -> Value:
+        """The abstract value of an expression (calls are run for their effects)."""
+        if node is None or isinstance(node, ast.Constant | ast.JoinedStr | ast.Lambda):
+            return OTHER
+        if isinstance(node, ast.Name):
+            default = Value("module") if node.id in self.nb.imports else OTHER
+            return self.env.get(node.id, default)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Attribute):
+            base = self.eval(node.value)
+            return base if base.kind != "module" else Value("module")
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            parts = [self.eval(element) for element in node.elts]
+            return replace(union(*parts), parts=tuple(parts))
+        if isinstance(node, ast.Dict):
+            parts = [self.eval(value) for value in node.values]
+            for key in node.keys:
+                self.eval(key)
+            return replace(union(*parts), parts=tuple(parts))
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            return self.comprehension(node)
+        if isinstance(node, ast.NamedExpr):
+            value = self.eval(node.value)
+            self.bind(node.target, value)
+            return value
+        children = [
+            self.eval(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)
+        ]
+        return union(*children)
+
+    def subscript(self, node: ast.Subscript) -> Value:
+        """`frame[mask]`: the rows of `frame`; the index adds neither split nor taint."""
+        base = self.eval(node.value)
+        self.eval(node.slice)
+        index = node.slice
+        is_int = isinstance(index, ast.Constant) and isinstance(index.value, int)
+        if base.parts and is_int and -len(base.parts) <= index.value < len(base.parts):
+            return base.parts[index.value]
+        return replace(base, parts=()) if base.kind == "data" else base
+
+    def comprehension(self, node: ast.expr) -> Value:
+        """A comprehension runs like a loop over its generators."""
+        result: list[Value] = []
+
+        def body() -> None:
+            for generator in node.generators[1:]:
+                self.bind(generator.target, self.element(self.eval(generator.iter)))
+            for generator in node.generators:
+                for condition in generator.ifs:
+                    self.eval(condition)
+            if isinstance(node, ast.DictComp):
+                self.eval(node.key)
+                result.append(self.eval(node.value))
+            else:
+                result.append(self.eval(node.elt))
+
+        first = node.generators[0]
+        self.loop(first.target, first.iter, body)
+        return replace(union(*result), parts=tuple(result))
+
+
+def _time_ordered(nb: Notebook) -> bool:
+    """Whether the notebook declares its rows time-ordered (NB304)."""
+    if any(v.TIME_PARAMETER.search(name) for name in nb.parameters):
+        return True
+    for cell in nb.parsed_cells:
+        for node in cell.nodes:
+            name = getattr(node, "id", None) or getattr(node, "attr", None)
+            if isinstance(node, ast.Name | ast.Attribute) and name == "TimeSeriesSplit":
+                return True
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "sort_values":
+                by = [*node.args, *(k.value for k in node.keywords if k.arg == "by")]
+                if any(_time_like(nb, arg) for arg in by):
+                    return True
+    return False
+
+
+def _time_like(nb: Notebook, node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return bool(v.TIME_TEXT.search(node.value))
+    if isinstance(node, ast.Name):
+        return bool(v.TIME_PARAMETER.search(node.id))
+    if isinstance(node, ast.List):
+        return any(_time_like(nb, element) for element in node.elts)
+    return False

@@ -1,0 +1,87 @@
+"""What the leakage analysis knows about libraries: which names fit, split, resample, score."""
+
+from __future__ import annotations
+
+import re
+
+FULL, TRAIN, TEST, VAL = "full", "train", "test", "val"
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of `text`."""
+    return frozenset(text.split())
+
+
+HELD_OUT = frozenset({TEST, VAL})
+
+# Data-dependent transformers: fitted on data that reaches the test split, they leak.
+TRANSFORMERS = words(
+    "StandardScaler MinMaxScaler RobustScaler MaxAbsScaler QuantileTransformer PowerTransformer "
+    "SimpleImputer KNNImputer IterativeImputer MissingIndicator TargetEncoder KBinsDiscretizer "
+    "SelectKBest SelectPercentile SelectFpr SelectFdr SelectFwe GenericUnivariateSelect RFE RFECV "
+    "VarianceThreshold SelectFromModel SequentialFeatureSelector PCA KernelPCA IncrementalPCA "
+    "SparsePCA TruncatedSVD FastICA NMF FactorAnalysis LatentDirichletAllocation "
+    "TfidfVectorizer CountVectorizer TfidfTransformer ColumnTransformer make_column_transformer "
+    "Nystroem SplineTransformer"
+)
+# Fitted on the full data they only learn the categories: a note, not a leak.
+NOTE_ONLY = words("OneHotEncoder OrdinalEncoder LabelEncoder LabelBinarizer MultiLabelBinarizer")
+OVERSAMPLERS = words(
+    "SMOTE SMOTENC SMOTEN ADASYN BorderlineSMOTE SVMSMOTE KMeansSMOTE RandomOverSampler "
+    "SMOTEENN SMOTETomek"
+)
+SEARCHES = words(
+    "GridSearchCV RandomizedSearchCV HalvingGridSearchCV HalvingRandomSearchCV BayesSearchCV"
+)
+PIPELINES = frozenset({"Pipeline", "make_pipeline"})
+MODEL_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "imblearn"})
+CV_FUNCTIONS = words(
+    "cross_val_score cross_validate cross_val_predict learning_curve validation_curve "
+    "permutation_test_score"
+)
+EVAL_FUNCTIONS = words(
+    "classification_report confusion_matrix permutation_importance from_estimator from_predictions"
+)
+EVAL_SUFFIXES = ("_score", "_error", "_loss")
+PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
+STATISTICS = words("mean median mode std var quantile min max sum nanmean nanmedian")
+INPLACE_METHODS = words("fillna replace clip where mask interpolate")
+ROW_COMBINERS = words("merge join append combine_first update")
+SHUFFLED_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"})
+SHUFFLABLE_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
+EVAL_SET_KEYWORDS = frozenset({"eval_set", "validation_data", "eval_X", "X_val", "valid_sets"})
+SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_")
+TIME_WORDS = frozenset({"time", "date", "temporal", "chrono", "ordered", "datetime", "timestamp"})
+
+_TOKENS = re.compile(r"[a-z]+")
+_ROLE_WORDS = {
+    TRAIN: {"train", "training", "tr", "trn"},
+    TEST: {"test", "testing", "te", "tst", "holdout"},
+    VAL: {"val", "valid", "validation", "dev"},
+}
+TIME_PARAMETER = re.compile(r"(^|_)(TIME|DATE|DATETIME|TIMESTAMP)(_|$).*COL|(^|_)COL.*(TIME|DATE)")
+TIME_TEXT = re.compile(r"date|time|timestamp|year|month|week|day", re.IGNORECASE)
+
+
+def tokens(name: str) -> set[str]:
+    """The lower-case words of an identifier (`X_train_scaled` -> {x, train, scaled})."""
+    return set(_TOKENS.findall(name.lower()))
+
+
+def role_from_name(name: str) -> str | None:
+    """The split a variable's name says it holds (`X_test` -> test), if exactly one."""
+    words = tokens(name)
+    roles = [role for role, vocabulary in _ROLE_WORDS.items() if words & vocabulary]
+    return roles[0] if len(roles) == 1 else None
+
+
+def is_split_function(name: str) -> bool:
+    """`train_test_split`, `split_stratified`: a function that splits rows (not a time split)."""
+    words = tokens(name)
+    return name.islower() and "split" in words and not words & TIME_WORDS
+
+
+def is_model_class(name: str, qualname: str | None) -> bool:
+    """A CapWords class from a modeling library."""
+    root = (qualname or "").split(".")[0]
+    return name[:1].isupper() and root in MODEL_LIBRARIES

@@ -1,0 +1,215 @@
+"""nbops.kit.data: loading, target validation, duplicates, stratified split and overlap counting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nbops.kit.data import (
+    DataError,
+    column_summary,
+    count_duplicate_rows,
+    count_overlap_rows,
+    drop_columns,
+    drop_missing_target,
+    feature_types,
+    features_and_target,
+    load_table,
+    split_report,
+    split_stratified,
+    validate_target,
+)
+from nbops.kit.record import file_sha256
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+ROOT = Path(__file__).resolve().parents[1]
+PENGUINS = ROOT / "data" / "penguins.csv"
+
+
+@pytest.fixture(autouse=True)
+def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "run"
+    monkeypatch.setenv("NBOPS_RUN_DIR", str(folder))
+    monkeypatch.setenv("NBOPS_PROJECT_ROOT", str(ROOT))
+    return folder
+
+
+@pytest.fixture
+def penguins() -> pd.DataFrame:
+    return pd.read_csv(PENGUINS)
+
+
+def test_load_table_reads_csv_and_records_the_dataset(run_folder: Path) -> None:
+    frame = load_table(PENGUINS)
+    assert frame.shape == (344, 8)
+    entries = [json.loads(line) for line in (run_folder / ".data.jsonl").read_text().splitlines()]
+    assert entries == [{"path": "data/penguins.csv", "sha256": file_sha256(PENGUINS), "rows": 344}]
+
+
+def test_load_table_finds_a_relative_path_from_a_subfolder(
+    run_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT / "templates")  # where JupyterLab starts a template's kernel
+    assert len(load_table(Path("data/penguins.csv"))) == 344
+    entry = json.loads((run_folder / ".data.jsonl").read_text())
+    assert entry["path"] == "data/penguins.csv"
+
+
+def test_load_table_reads_parquet(tmp_path: Path, penguins: pd.DataFrame) -> None:
+    path = tmp_path / "penguins.parquet"
+    penguins.to_parquet(path)
+    pd.testing.assert_frame_equal(load_table(path), penguins)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("missing.csv", "not found: set DATA_PATH", id="missing-file"),
+        pytest.param("table.xlsx", "expected one of .csv", id="unknown-suffix"),
+    ],
+)
+def test_load_table_rejects_unreadable_paths(tmp_path: Path, name: str, message: str) -> None:
+    if name.endswith(".xlsx"):
+        (tmp_path / name).write_text("not a table")
+    with pytest.raises(DataError, match=message):
+        load_table(tmp_path / name)
+
+
+def test_validate_target_returns_rows_per_class(penguins: pd.DataFrame) -> None:
+    counts = validate_target(penguins, "species")
+    assert counts.to_dict() == {"Adelie": 152, "Chinstrap": 68, "Gentoo": 124}
+
+
+@pytest.mark.parametrize(
+    ("frame", "target", "message"),
+    [
+        pytest.param(
+            pd.DataFrame({"species": ["a", "b"]}), "specie", "did you mean 'species'", id="typo"
+        ),
+        pytest.param(
+            pd.DataFrame({"y": [np.nan, np.nan], "x": [1, 2]}), "y", "no values", id="all-null"
+        ),
+        pytest.param(pd.DataFrame({"y": ["a", "a", None]}), "y", "one class", id="single-class"),
+    ],
+)
+def test_validate_target_errors_say_what_is_wrong(
+    frame: pd.DataFrame, target: str, message: str
+) -> None:
+    with pytest.raises(DataError, match=message):
+        validate_target(frame, target)
+
+
+def test_drop_columns_removes_the_named_columns(penguins: pd.DataFrame) -> None:
+    kept = drop_columns(penguins, ["year", "island"], target="species")
+    assert "year" not in kept.columns and "island" not in kept.columns
+    assert drop_columns(penguins, [], target="species").equals(penguins)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        pytest.param(["yeer"], "unknown column 'yeer' \\(did you mean 'year'", id="typo"),
+        pytest.param(["species"], "contains the target", id="target"),
+        pytest.param("year", "must be a list", id="string-not-list"),
+    ],
+)
+def test_drop_columns_rejects_bad_names(penguins: pd.DataFrame, columns, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        drop_columns(penguins, columns, target="species")
+
+
+def test_drop_missing_target_counts_dropped_rows() -> None:
+    frame = pd.DataFrame({"y": ["a", None, "b", np.nan], "x": [1, 2, 3, 4]})
+    kept, dropped = drop_missing_target(frame, "y")
+    assert dropped == 2
+    assert kept["x"].tolist() == [1, 3]
+    assert kept.index.tolist() == [0, 1]
+
+
+def test_count_duplicate_rows_treats_missing_values_as_equal() -> None:
+    frame = pd.DataFrame({"a": [1.0, 1.0, np.nan, np.nan, 2.0], "b": ["x", "x", None, None, "x"]})
+    assert count_duplicate_rows(frame) == 2
+    assert count_duplicate_rows(frame.drop_duplicates()) == 0
+
+
+def test_split_stratified_keeps_class_shares(penguins: pd.DataFrame) -> None:
+    train, test = split_stratified(penguins, "species", test_size=0.2, random_state=42)
+    assert (len(train), len(test)) == (275, 69)
+    overall = penguins["species"].value_counts(normalize=True)
+    for split in (train, test):
+        share = split["species"].value_counts(normalize=True)
+        assert (share - overall).abs().max() < 1 / len(test)
+
+
+def test_split_stratified_is_reproducible_and_seed_dependent(penguins: pd.DataFrame) -> None:
+    first, _ = split_stratified(penguins, "species", test_size=0.2, random_state=42)
+    again, _ = split_stratified(penguins, "species", test_size=0.2, random_state=42)
+    other, _ = split_stratified(penguins, "species", test_size=0.2, random_state=7)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other)
+
+
+def test_split_stratified_names_a_single_row_class() -> None:
+    frame = pd.DataFrame({"y": ["a"] * 5 + ["b"] * 5 + ["lonely"], "x": range(11)})
+    with pytest.raises(DataError, match="class 'lonely' of 'y' has a single row"):
+        split_stratified(frame, "y", test_size=0.3, random_state=0)
+
+
+def test_split_report_shows_rows_and_shares_per_split(penguins: pd.DataFrame) -> None:
+    train, test = split_stratified(penguins, "species", test_size=0.2, random_state=42)
+    report = split_report(train, test, "species")
+    assert report.index.tolist() == ["Adelie", "Chinstrap", "Gentoo"]
+    assert list(report.columns) == ["train_rows", "train_share", "test_rows", "test_share"]
+    assert report["train_rows"].sum() == 275 and report["test_rows"].sum() == 69
+    assert report["test_share"].sum() == pytest.approx(1.0)
+
+
+def test_count_overlap_rows_counts_test_rows_seen_in_training() -> None:
+    train = pd.DataFrame({"a": [1.0, 2.0, np.nan], "b": ["x", "y", None]})
+    test = pd.DataFrame({"a": [1.0, 1.0, np.nan, 3.0, 2.0], "b": ["x", "x", None, "z", "x"]})
+    # rows 0 and 1 repeat a training row, row 2 repeats one with missing values
+    assert count_overlap_rows(train, test) == 3
+
+
+def test_count_overlap_rows_is_zero_for_a_split_of_distinct_rows(penguins: pd.DataFrame) -> None:
+    train, test = split_stratified(penguins, "species", test_size=0.2, random_state=42)
+    assert count_overlap_rows(train, test) == 0
+    assert count_overlap_rows(train, train.head(10)) == 10
+
+
+def test_count_overlap_rows_requires_the_same_columns() -> None:
+    with pytest.raises(DataError, match="same columns"):
+        count_overlap_rows(pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [1]}))
+
+
+def test_feature_types_sorts_columns_by_kind(penguins: pd.DataFrame) -> None:
+    frame = penguins.assign(empty=np.nan, flag=penguins["year"] > 2008)
+    features = feature_types(frame, "species")
+    assert features.numeric == [
+        "bill_length_mm",
+        "bill_depth_mm",
+        "flipper_length_mm",
+        "body_mass_g",
+        "year",
+    ]
+    assert features.categorical == ["island", "sex", "flag"]
+    assert features.empty == ["empty"]
+
+
+def test_features_and_target_separates_x_and_y(penguins: pd.DataFrame) -> None:
+    X, y = features_and_target(penguins, "species")
+    assert "species" not in X.columns and y.name == "species" and len(X) == len(y)
+
+
+def test_column_summary_describes_every_column(penguins: pd.DataFrame) -> None:
+    summary = column_summary(penguins)
+    assert summary.index.tolist() == penguins.columns.tolist()
+    assert summary.loc["sex", "kind"] == "categorical"
+    assert summary.loc["body_mass_g", "kind"] == "numeric"
+    assert summary.loc["sex", "missing"] == 11
+    assert summary.loc["island", "distinct"] == 3
