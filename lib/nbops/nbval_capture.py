@@ -16,22 +16,36 @@ CAPTURE_ENV = "NBOPS_NBVAL_CAPTURE"
 
 
 def outputs_text(outputs, sanitize) -> list[str]:
-    """The comparable text of a cell's outputs, one line per list item, sanitized."""
+    """The comparable text of a cell's outputs, sanitized: plain text first, then other formats.
+
+    Images are named but not compared (as nbval does without nbdime); HTML and other text
+    formats follow under a `[mime/type]` line, so a diff shows where they differ too.
+    """
     lines: list[str] = []
     for output in outputs or []:
         kind = output.get("output_type")
         if kind == "stream":
-            text = output.get("text", "")
+            lines.extend(sanitize(_joined(output.get("text", ""))).splitlines())
         elif kind == "error":
-            text = f"{output.get('ename')}: {output.get('evalue')}"
+            lines.append(sanitize(f"{output.get('ename')}: {output.get('evalue')}"))
         else:
             data = output.get("data", {})
-            text = data.get("text/plain") or data.get("text/html") or ""
-            if any(key.startswith("image/") for key in data):
-                text = f"[{', '.join(sorted(data))}] {text}"
-        text = "".join(text) if isinstance(text, list) else str(text)
-        lines.extend(sanitize(text).splitlines())
+            lines.extend(sanitize(_joined(data.get("text/plain", ""))).splitlines())
+            for mime in sorted(data):
+                if mime == "text/plain":
+                    continue
+                if mime.startswith("image/"):
+                    lines.append(f"[{mime}]")
+                else:
+                    lines.append(f"[{mime}]")
+                    lines.extend(sanitize(_joined(data[mime])).splitlines())
     return lines
+
+
+def _joined(text) -> str:
+    if isinstance(text, list):
+        return "".join(text)
+    return text if isinstance(text, str) else json.dumps(text, sort_keys=True)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -93,7 +93,9 @@ def plan(root: Path) -> ExportPlan:
         result.files[path] = ruff_format(module_text(module), result.label(path), root)
         result.notebooks[path] = module.notebook
     init = folder / "__init__.py"
-    if not init.exists() or is_generated(_read(init)):
+    # With nothing exported and no package yet, there is nothing to keep in sync.
+    wanted = bool(modules) or init.exists()
+    if wanted and (not init.exists() or is_generated(_read(init))):
         listing = {name: module.notebook for name, module in modules.items()}
         result.files[init] = ruff_format(package_init_text(listing), result.label(init), root)
     for path in sorted(folder.glob("*.py")):
