@@ -15,9 +15,19 @@ PARAMS ?=
 PARAMS_FILE ?=
 NAME ?=
 RUN ?= latest
+REF ?=
+CUR ?=
+MODEL ?= models:/penguins-species@champion
+MODEL_NAME ?= penguins-species
+VERSION ?=
+ALIAS ?= champion
+INPUT ?=
+OUTPUT ?=
+PORT ?=
+ARGS ?=
 RUN_ARGS := $(foreach p,$(PARAMS),--set '$(p)') $(if $(PARAMS_FILE),-f '$(PARAMS_FILE)') $(if $(NAME),--name '$(NAME)')
 
-.PHONY: help setup venv run-notebook runs reproduce test bench check lint format export export-check clean-runs
+.PHONY: help setup venv run-notebook runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -49,6 +59,30 @@ run-notebook: $(STAMP)
 ## runs: list the runs kept under runs/
 runs: $(STAMP)
 	$(BIN)/nbops runs
+
+## drift: compare CUR with REF (CSV/parquet) with Evidently, e.g. REF=a.csv CUR=b.csv [PARAMS=...]
+drift: $(STAMP)
+	$(BIN)/nbops run templates/drift.ipynb $(if $(REF),--set 'REFERENCE_PATH=$(REF)') $(if $(CUR),--set 'CURRENT_PATH=$(CUR)') $(RUN_ARGS)
+
+## registry: list registered models (ARGS="versions NAME" or ARGS="compare NAME V1 V2")
+registry: $(STAMP)
+	$(BIN)/nbops registry $(or $(ARGS),list)
+
+## promote: point MODEL_NAME@ALIAS (default champion) at VERSION
+promote: $(STAMP)
+	$(BIN)/nbops registry promote '$(MODEL_NAME)' '$(VERSION)' --alias '$(ALIAS)'
+
+## serve: serve MODEL (default models:/penguins-species@champion) over REST on 127.0.0.1:PORT
+serve: $(STAMP)
+	$(BIN)/nbops serve '$(MODEL)' $(if $(PORT),--port $(PORT))
+
+## predict: score INPUT (CSV) into OUTPUT with MODEL (FORCE=1 overwrites OUTPUT)
+predict: $(STAMP)
+	$(BIN)/nbops predict '$(MODEL)' '$(INPUT)' '$(OUTPUT)' $(if $(FORCE),--force)
+
+## ui: the MLflow UI on 127.0.0.1 for the embedded store under runs/ (PORT, default 5000)
+ui: $(STAMP)
+	$(BIN)/nbops ui $(if $(PORT),--port $(PORT))
 
 ## reproduce: re-execute RUN (run folder, id or latest) with nbval and compare every output
 reproduce: $(STAMP)

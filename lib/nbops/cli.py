@@ -209,6 +209,19 @@ def _add_check(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=check.main)
 
 
+def _add_registry(subparsers: argparse._SubParsersAction) -> None:
+    from nbops import registry, serving
+
+    parser = subparsers.add_parser(
+        "registry",
+        help="registered models: list, versions NAME, promote NAME VERSION, compare NAME V1 V2",
+        description="The MLflow model registry of MLFLOW_TRACKING_URI or runs/mlflow.db.",
+    )
+    registry.add_arguments(parser)
+    parser.set_defaults(handler=registry.main)
+    serving.add_parsers(subparsers)  # serve, predict, ui
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `nbops` command."""
     parser = argparse.ArgumentParser(
@@ -222,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reproduce(subparsers)
     _add_check(subparsers)
     _add_export(subparsers)
+    _add_registry(subparsers)
     return parser
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nbops import params as params_mod
-from nbops import provenance, runs
+from nbops import provenance, runs, tracking
 from nbops.errors import RunFailedError, RunInterruptedError
 from nbops.kit.record import DATA_SIDECAR, METRICS_FILE, ROOT_ENV, RUN_DIR_ENV
 
@@ -76,7 +76,12 @@ def run(request: RunRequest) -> RunResult:
     record = _start_record(request, run_dir, env)
     runs.write_json(run_dir / runs.RUN_RECORD, record)
     started = time.monotonic()
+    tracked = tracking.Tracked()
     try:
+        tracked = tracking.start(run_dir, request.runs_dir, request.root, record, effective)
+        env.update(tracked.env)
+        record["mlflow"] = tracked.record
+        runs.write_json(run_dir / runs.RUN_RECORD, record)
         from nbops.execute import execute
 
         execution = execute(
@@ -103,7 +108,7 @@ def run(request: RunRequest) -> RunResult:
                 "ename": "NbopsCrash",
                 "evalue": repr(sys.exc_info()[1]),
             }
-        _finish(record, request, run_dir, effective, started)
+        _finish(record, request, run_dir, effective, started, tracked)
     return _outcome(run_dir, record)
 
 
@@ -155,7 +160,12 @@ def _start_record(request: RunRequest, run_dir: Path, env: Mapping[str, str]) ->
 
 
 def _finish(
-    record: dict, request: RunRequest, run_dir: Path, effective: Mapping, started: float
+    record: dict,
+    request: RunRequest,
+    run_dir: Path,
+    effective: Mapping,
+    started: float,
+    tracked: tracking.Tracked | None = None,
 ) -> None:
     """Write what a finished run must have, whatever happened; never raise over the real error."""
     record["finished_at"] = runs.iso(runs.utc_now())
@@ -178,6 +188,14 @@ def _finish(
             )
         except Exception as exc:  # a report failure must not hide the run's own outcome
             record["report_error"] = f"{type(exc).__name__}: {exc}"
+    try:
+        from nbops import model_card
+
+        model_card.write(run_dir, record)
+    except Exception as exc:  # a card failure must not hide the run's own outcome either
+        record["model_card_error"] = f"{type(exc).__name__}: {exc}"
+    if tracked is not None:
+        tracking.finish(tracked, run_dir, request.root, record)
     runs.write_json(run_dir / runs.RUN_RECORD, record)
 
 

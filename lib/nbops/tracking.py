@@ -1,0 +1,219 @@
+"""The MLflow mirror of a run folder: open the MLflow run before the kernel, fill it at the end.
+
+The run folder stays the source of truth; MLflow mirrors it. `start` opens the run (experiment =
+`EXPERIMENT_NAME` or the notebook's name) and returns the variables that make the notebook's own
+`mlflow` calls land in it; `finish` logs parameters, metrics, the input data as datasets and the
+run's files as artifacts, then ends the run FINISHED, FAILED or KILLED. A tracking failure never
+costs the run: it is noted in run.json and in one line on stderr. This is the only runner-side
+module that imports mlflow, and it does so inside the functions.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbops.kit.record import FIGURES_DIR, METRICS_FILE
+from nbops.kit.tracking import (
+    RUN_ID_ENV,
+    TABLES_DIR,
+    TRACKING_ENV,
+    URI_ENV,
+    ensure_experiment,
+    tracking_enabled,
+    tracking_uri,
+)
+
+EXPERIMENT_PARAMETER = "EXPERIMENT_NAME"
+STATUSES = {"succeeded": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
+FILE_ARTIFACTS = ("notebook.ipynb", "report.html", "params.json", METRICS_FILE, "model_card.md")
+FOLDER_ARTIFACTS = (FIGURES_DIR, TABLES_DIR)
+_DIGEST_CHARS = 16  # MLflow stores at most 36 characters of a dataset digest
+_MAX_PARAM = 6000
+_BATCH = 100
+
+
+@dataclass
+class Tracked:
+    """An MLflow run opened for a run folder (or none: tracking off or failed)."""
+
+    uri: str | None = None
+    run_id: str | None = None
+    experiment_id: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    record: dict[str, Any] | None = None  # run.json's `mlflow` entry
+
+
+def start(
+    run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping[str, Any]
+) -> Tracked:
+    """Open the MLflow run of `run_dir`; never raises for a tracking failure."""
+    if not tracking_enabled():
+        return Tracked(env={TRACKING_ENV: "off"})
+    uri = tracking_uri(runs_dir)
+    try:
+        import mlflow
+
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # no store-creation chatter
+        client = mlflow.MlflowClient(uri)
+        name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
+        experiment_id = ensure_experiment(client, name, runs_dir)
+        run = client.create_run(
+            experiment_id, run_name=run_dir.name, tags=_tags(run_dir, root, record)
+        )
+    except Exception as exc:  # the run goes on untracked (the kit's helpers too); say why
+        return Tracked(env={TRACKING_ENV: "off"}, record=_failure(uri, None, "start", exc))
+    run_id = run.info.run_id
+    env = {URI_ENV: uri, RUN_ID_ENV: run_id, "MLFLOW_EXPERIMENT_ID": experiment_id}
+    return Tracked(uri, run_id, experiment_id, env, {"tracking_uri": uri, "run_id": run_id})
+
+
+def _tags(run_dir: Path, root: Path, record: Mapping) -> dict[str, str]:
+    git = record.get("git") or {}
+    tags = {
+        "mlflow.source.name": record["notebook"],
+        "mlflow.source.type": "NOTEBOOK",
+        "mlflow.user": _user(),
+        "nbops.notebook": record["notebook"],
+        "nbops.run_id": record["id"],
+        "nbops.run_dir": _relative(run_dir, root),
+        "nbops.git_dirty": str(git.get("dirty")),
+    }
+    if git.get("commit"):
+        tags["mlflow.source.git.commit"] = git["commit"]
+    return tags
+
+
+def _relative(path: Path, root: Path) -> str:
+    path, root = path.resolve(), root.resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def finish(tracked: Tracked, run_dir: Path, root: Path, record: dict[str, Any]) -> None:
+    """Log the run folder into its MLflow run and end it with the run's status; never raises."""
+    if tracked.run_id is None:
+        return
+    try:
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracked.uri)
+    except Exception as exc:
+        record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
+        return
+    try:
+        _log_params(client, tracked.run_id, _read_json(run_dir / "params.json"))
+        _log_metrics(client, tracked.run_id, _read_json(run_dir / METRICS_FILE))
+        _log_datasets(client, tracked.run_id, record.get("data") or [], root)
+        _log_files(client, tracked.run_id, run_dir, record)
+    except Exception as exc:
+        record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
+    finally:
+        _end(client, tracked, record)
+
+
+def _end(client: Any, tracked: Tracked, record: dict[str, Any]) -> None:
+    status = STATUSES.get(record.get("status"), "FAILED")
+    try:
+        error = record.get("error") or {}
+        client.set_tag(tracked.run_id, "nbops.status", str(record.get("status")))
+        if error:
+            where = f"cell {error['cell']}: " if error.get("cell") else ""
+            message = f"{where}{error.get('ename')}: {error.get('evalue')}"
+            client.set_tag(tracked.run_id, "nbops.error", message[:_MAX_PARAM])
+        client.set_terminated(tracked.run_id, status)
+    except Exception as exc:
+        record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
+
+
+def _log_params(client: Any, run_id: str, params: Mapping[str, Any]) -> None:
+    from mlflow.entities import Param
+
+    logged = client.get_run(run_id).data.params  # the notebook may have logged some itself
+    fresh = [
+        Param(name, _param_value(value)) for name, value in params.items() if name not in logged
+    ]
+    for begin in range(0, len(fresh), _BATCH):
+        client.log_batch(run_id, params=fresh[begin : begin + _BATCH])
+
+
+def _param_value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text[:_MAX_PARAM]
+
+
+def _log_metrics(client: Any, run_id: str, metrics: Mapping[str, Any]) -> None:
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    numbers = [
+        Metric(name, float(value), now, 0)
+        for name, value in metrics.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    if numbers:
+        client.log_batch(run_id, metrics=numbers)
+
+
+def _log_datasets(client: Any, run_id: str, data: list[Mapping], root: Path) -> None:
+    """Each input file as an MLflow dataset: its path as name and source, its sha256 as digest."""
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    inputs = []
+    for entry in data:
+        path = Path(entry["path"])
+        source = path if path.is_absolute() else (root / path).resolve()
+        dataset = Dataset(
+            name=entry["path"],
+            digest=str(entry.get("sha256") or "")[:_DIGEST_CHARS] or "unknown",
+            source_type="local",
+            source=json.dumps({"uri": str(source)}),
+            profile=json.dumps({"num_rows": entry.get("rows")}),
+        )
+        tags = [InputTag("mlflow.data.context", "training")]
+        tags += [InputTag(key, str(entry[key])) for key in ("sha256", "rows") if entry.get(key)]
+        inputs.append(DatasetInput(dataset, tags))
+    if inputs:
+        client.log_inputs(run_id, datasets=inputs)
+
+
+def _log_files(client: Any, run_id: str, run_dir: Path, record: Mapping) -> None:
+    for name in FILE_ARTIFACTS:
+        if (run_dir / name).is_file():
+            client.log_artifact(run_id, str(run_dir / name))
+    for name in FOLDER_ARTIFACTS:
+        if (run_dir / name).is_dir() and any((run_dir / name).iterdir()):
+            client.log_artifacts(run_id, str(run_dir / name), artifact_path=name)
+    client.log_dict(run_id, dict(record), "run.json")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    return payload if isinstance(payload, dict) else {}
+
+
+def _failure(uri: str | None, run_id: str | None, when: str, exc: BaseException) -> dict:
+    """run.json's note of a tracking failure, also said in one line on stderr."""
+    lines = str(exc).strip().splitlines()
+    reason = f"{type(exc).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")
+    consequence = "the run goes on untracked" if when == "start" else "the run folder is complete"
+    print(
+        f"nbops: warning: MLflow tracking failed at {when} ({reason}); {consequence}",
+        file=sys.stderr,
+    )
+    return {"tracking_uri": uri, "run_id": run_id, "error": f"{when}: {reason}"}

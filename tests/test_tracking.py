@@ -1,0 +1,153 @@
+"""`nbops run` mirrored into a real MLflow store: the run, its files, data, model and status."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from nbops.cli import main
+
+
+def only_run(runs_dir: Path) -> Path:
+    folders = [p for p in runs_dir.iterdir() if p.is_dir() and not p.is_symlink()]
+    folders = [p for p in folders if (p / "run.json").is_file()]
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def record(run_dir: Path) -> dict:
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def mlflow_run(run_dir: Path):
+    import mlflow
+
+    entry = record(run_dir)["mlflow"]
+    client = mlflow.MlflowClient(entry["tracking_uri"])
+    return client, client.get_run(entry["run_id"])
+
+
+@pytest.mark.kernel
+def test_tracked_run_logs_params_metrics_files_data_and_a_gated_model(
+    sample_notebook, tracked_runs_dir, capsys
+):
+    nb = sample_notebook("trains_penguins")
+    code = main(["run", str(nb), "--runs-dir", str(tracked_runs_dir)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "warning" not in captured.err
+    run_dir = only_run(tracked_runs_dir)
+    entry = record(run_dir)["mlflow"]
+    assert entry["tracking_uri"] == f"sqlite:///{(tracked_runs_dir / 'mlflow.db').as_posix()}"
+    client, run = mlflow_run(run_dir)
+
+    assert run.info.status == "FINISHED" and run.info.run_name == run_dir.name
+    experiment = client.get_experiment(run.info.experiment_id)
+    assert experiment.name == "trains_penguins"
+    assert run.info.artifact_uri.startswith((tracked_runs_dir / "mlartifacts").as_uri())
+    tags = run.data.tags
+    assert tags["nbops.notebook"].endswith("trains_penguins.ipynb")
+    assert tags["nbops.run_dir"].endswith(run_dir.name)
+    assert tags["nbops.git_dirty"] in {"True", "False"} and "mlflow.source.git.commit" in tags
+    assert run.data.params["N_ESTIMATORS"] == "5" and run.data.params["TARGET"] == "species"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert run.data.metrics == pytest.approx({k: float(v) for k, v in metrics.items()})
+
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"notebook.ipynb", "report.html", "model_card.md", "run.json", "tables"} <= artifacts
+    [data] = run.inputs.dataset_inputs
+    [local] = record(run_dir)["data"]
+    assert data.dataset.name == "data/penguins.csv"
+    assert data.dataset.digest == local["sha256"][:16]
+    assert {t.key: t.value for t in data.tags}["sha256"] == local["sha256"]
+
+    [version] = client.search_model_versions("name = 'penguins-test'")
+    version = client.get_model_version("penguins-test", version.version)
+    assert version.run_id == run.info.run_id and version.aliases == ["challenger"]
+    assert version.tags["gate"].startswith("passed: accuracy=")
+    card = (run_dir / "model_card.md").read_text()
+    assert "## Per-class metrics" in card and "| Gentoo |" in card
+    assert "accuracy | 0.9" in card and "(better)" in card
+
+
+@pytest.mark.kernel
+def test_failed_run_is_failed_in_mlflow_with_the_partial_notebook(
+    sample_notebook, tracked_runs_dir, capsys
+):
+    nb = sample_notebook("fails_at_cell_4")
+    assert main(["run", str(nb), "--runs-dir", str(tracked_runs_dir)]) == 1
+    assert capsys.readouterr().err.count("\n") == 1  # the failure line only
+    run_dir = only_run(tracked_runs_dir)
+    client, run = mlflow_run(run_dir)
+    assert run.info.status == "FAILED"
+    assert run.data.tags["nbops.error"] == "cell 4: ZeroDivisionError: division by zero"
+    assert run.data.metrics == {"before_failure": 1.0}
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"notebook.ipynb", "report.html"} <= artifacts and "model_card.md" not in artifacts
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.kernel
+def test_interrupted_run_is_killed_in_mlflow(project_root, tracked_runs_dir):
+    nbops = Path(sys.executable).with_name("nbops")
+    proc = subprocess.Popen(
+        [nbops, "run", "tests/notebooks/sleeps.ipynb", "--runs-dir", tracked_runs_dir],
+        cwd=project_root,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    kernels: list[psutil.Process] = []
+    while time.monotonic() < deadline and not kernels:
+        time.sleep(0.2)
+        kernels = [p for p in _descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
+    assert kernels, "the kernel never started"
+    time.sleep(2)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    run_dir = only_run(tracked_runs_dir)
+    assert record(run_dir)["status"] == "interrupted"
+    _, run = mlflow_run(run_dir)
+    assert run.info.status == "KILLED" and run.data.tags["nbops.status"] == "interrupted"
+
+
+@pytest.mark.kernel
+def test_tracking_off_leaves_no_store_and_no_mlflow_entry(sample_notebook, tmp_path, monkeypatch):
+    monkeypatch.setenv("NBOPS_TRACKING", "off")
+    runs_dir = tmp_path / "runs"
+    assert main(["run", str(sample_notebook("records_metrics")), "--runs-dir", str(runs_dir)]) == 0
+    assert record(only_run(runs_dir))["mlflow"] is None
+    assert not (runs_dir / "mlflow.db").exists() and not (runs_dir / "mlartifacts").exists()
+
+
+@pytest.mark.kernel
+def test_a_broken_tracking_store_costs_one_warning_not_the_run(
+    sample_notebook, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("NBOPS_TRACKING", "on")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "nosuchscheme://nowhere")
+    runs_dir = tmp_path / "runs"
+    assert main(["run", str(sample_notebook("records_metrics")), "--runs-dir", str(runs_dir)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(
+        "nbops: warning: MLflow tracking failed at start"
+    )
+    run = record(only_run(runs_dir))
+    assert run["status"] == "succeeded"
+    assert run["mlflow"]["run_id"] is None and run["mlflow"]["error"].startswith("start: ")
+    assert run["mlflow"]["tracking_uri"] == "nosuchscheme://nowhere"
