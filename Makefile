@@ -24,10 +24,11 @@ ALIAS ?= champion
 INPUT ?=
 OUTPUT ?=
 PORT ?=
+TEMPLATE ?=
 ARGS ?=
 RUN_ARGS := $(foreach p,$(PARAMS),--set '$(p)') $(if $(PARAMS_FILE),-f '$(PARAMS_FILE)') $(if $(NAME),--name '$(NAME)')
 
-.PHONY: help setup venv run-notebook runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
+.PHONY: help setup venv new-notebook lab run-notebook runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -51,6 +52,14 @@ venv: $(STAMP)
 ## setup: create .venv and install the pre-commit git hook
 setup: $(STAMP)
 	$(BIN)/pre-commit install
+
+## new-notebook: copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb (no TEMPLATE: list them)
+new-notebook: $(STAMP)
+	$(if $(TEMPLATE),$(BIN)/nbops new '$(TEMPLATE)' '$(NAME)',$(BIN)/nbops new --list)
+
+## lab: JupyterLab on 127.0.0.1 with the templates under File > New > Notebook from template
+lab: $(STAMP)
+	$(BIN)/nbops lab $(if $(PORT),--port $(PORT))
 
 ## run-notebook: run NB (default: classification template) with PARAMS="A=1 B=x" / PARAMS_FILE / NAME
 run-notebook: $(STAMP)

@@ -73,14 +73,34 @@ def test_no_card_without_a_finished_training(tmp_path, metrics, status):
     assert not (folder / "model_card.md").exists()
 
 
-def test_kit_helpers_say_what_they_skip_when_tracking_is_off(capsys):
+def test_kit_output_does_not_depend_on_tracking(capsys):
+    """With tracking off nothing is logged or registered, and the cell prints the same verdict."""
     assert kit_tracking.log_model(object(), None) is None
     result = kit_tracking.register_if_passes(
-        None, {}, register=True, name="m", gate_metric="accuracy", gate_threshold=0.5
+        None,
+        {"accuracy": 0.75},
+        register=True,
+        name="m",
+        gate_metric="accuracy",
+        gate_threshold=0.5,
     )
     assert result.version is None and result.alias is None
+    assert "tracking is off" in result.reason
     out = capsys.readouterr().out
-    assert "NBOPS_TRACKING is off" in out and "not registered: tracking is off" in out
+    verdict = "accuracy=0.7500 >= GATE_THRESHOLD=0.5"
+    assert out == f"gate passed ({verdict}): the registered version gets @challenger\n"
+
+
+def test_a_failing_gate_says_why(capsys):
+    kit_tracking.register_if_passes(
+        None,
+        {"accuracy": 0.25},
+        register=True,
+        name="m",
+        gate_metric="accuracy",
+        gate_threshold=0.5,
+    )
+    assert "gate failed (accuracy=0.2500 < GATE_THRESHOLD=0.5)" in capsys.readouterr().out
 
 
 def test_default_store_lives_in_the_runs_folder(tmp_path, monkeypatch):

@@ -197,6 +197,67 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_new(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "new",
+        help="start notebooks/NAME.ipynb from a template (--list shows the templates)",
+        description="Copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb with the title set "
+        "from NAME, fresh cell ids and no outputs. Never overwrites an existing notebook.",
+    )
+    parser.add_argument("template", nargs="?", help="template name, e.g. classification")
+    parser.add_argument("name", nargs="?", help="notebook name: letters, digits, '.', '_', '-'")
+    parser.add_argument("--list", action="store_true", help="list the templates and their purpose")
+    parser.add_argument(
+        "--templates-dir", type=Path, help="where templates are (default: templates/)"
+    )
+    parser.add_argument(
+        "--notebooks-dir", type=Path, help="where the notebook goes (default: notebooks/)"
+    )
+    parser.set_defaults(handler=_cmd_new)
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from nbops.errors import BadInputError
+    from nbops.new import list_templates, new_notebook, shown_path
+
+    root = project_root()
+    templates_dir = args.templates_dir or root / "templates"
+    if args.list:
+        templates = list_templates(templates_dir)
+        width = max((len(t.name) for t in templates), default=0)
+        for template in templates:
+            print(f"{template.name:<{width}}  {template.purpose}")
+        return 0
+    if not args.template or not args.name:
+        raise BadInputError("give a TEMPLATE and a NAME (`nbops new classification churn`)")
+    path = new_notebook(
+        args.template,
+        args.name,
+        templates_dir=templates_dir,
+        notebooks_dir=args.notebooks_dir or root / "notebooks",
+    )
+    print(f"created {shown_path(path)} from the {args.template.removesuffix('.ipynb')} template")
+    return 0
+
+
+def _add_lab(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lab",
+        help="start JupyterLab on 127.0.0.1 with the project's templates and Jupyter config",
+        description="Start JupyterLab on 127.0.0.1 with the project's own Jupyter folders "
+        "(.jupyter/, nothing in your home); File > New > Notebook from template lists templates/.",
+    )
+    parser.add_argument("--port", type=int, default=8888, help="port to listen on (default 8888)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.set_defaults(handler=_cmd_lab)
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from nbops.lab import run_lab
+
+    return run_lab(project_root(), port=args.port, open_browser=not args.no_browser)
+
+
 def _add_check(subparsers: argparse._SubParsersAction) -> None:
     from nbops import check
 
@@ -235,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reproduce(subparsers)
     _add_check(subparsers)
     _add_export(subparsers)
+    _add_new(subparsers)
+    _add_lab(subparsers)
     _add_registry(subparsers)
     return parser
 

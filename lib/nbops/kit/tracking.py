@@ -146,8 +146,7 @@ def log_model(
 ) -> Any:
     """Log a fitted scikit-learn pipeline with signature and input example; return its ModelInfo."""
     if not tracking_enabled():
-        print(f"{TRACKING_ENV} is off: the model is not logged to MLflow")
-        return None
+        return None  # silent: a cell's output must not depend on tracking (see reproduce)
     with quiet_mlflow():
         import mlflow.sklearn
         import pandas as pd
@@ -165,7 +164,6 @@ def log_model(
             skops_trusted_types=skops.io.get_untrusted_types(data=skops.io.dumps(model)),
             registered_model_name=registered_model_name,
         )
-    print(f"logged {info.model_uri} in MLflow run {info.run_id}")
     return info
 
 
@@ -188,21 +186,30 @@ def register_if_passes(
     gate_threshold: float,
     greater_is_better: bool = True,
 ) -> Registration:
-    """Register the logged model as `name`; alias it `challenger` only if its gate metric passes."""
-    if model_info is None or not register:
-        why = "tracking is off" if model_info is None else "REGISTER_MODEL is False"
-        return _said(Registration(None, None, f"not registered: {why}"))
+    """Register the logged model as `name`; alias it `challenger` only if its gate metric passes.
+
+    The printed line depends only on the metrics and the Configs, never on whether tracking is
+    on, so a reproduction (tracking off) shows the same output as the tracked run.
+    """
     if gate_metric not in metrics:
         known = ", ".join(sorted(metrics))
         raise KeyError(f"GATE_METRIC {gate_metric!r} is not a recorded metric; choose from {known}")
-    with quiet_mlflow():
-        import mlflow
-
     value = float(metrics[gate_metric])
     passed = value >= gate_threshold if greater_is_better else value <= gate_threshold
     relation = (">=" if passed else "<") if greater_is_better else ("<=" if passed else ">")
     verdict = f"{gate_metric}={value:.4f} {relation} GATE_THRESHOLD={gate_threshold}"
+    if not register:
+        print(f"REGISTER_MODEL is False: not registered ({verdict})")
+        return Registration(None, None, f"not registered: REGISTER_MODEL is False ({verdict})")
+    if passed:
+        print(f"gate passed ({verdict}): the registered version gets @{CHALLENGER}")
+    else:
+        print(f"gate failed ({verdict}): the registered version gets no alias")
+    if model_info is None:
+        return Registration(None, None, f"not registered: tracking is off ({verdict})")
     with quiet_mlflow():
+        import mlflow
+
         version = mlflow.register_model(model_info.model_uri, name).version
         client = mlflow.MlflowClient()
         client.set_model_version_tag(
@@ -211,15 +218,8 @@ def register_if_passes(
         if passed:
             client.set_registered_model_alias(name, CHALLENGER, version)
     if not passed:
-        reason = f"{name} version {version} registered without an alias: {verdict}"
-        return _said(Registration(str(version), None, reason))
-    reason = f"{name} version {version} is now @{CHALLENGER}: {verdict}"
-    return _said(Registration(str(version), CHALLENGER, reason))
-
-
-def _said(registration: Registration) -> Registration:
-    print(registration.reason)
-    return registration
+        return Registration(str(version), None, f"{name} v{version} has no alias: {verdict}")
+    return Registration(str(version), CHALLENGER, f"{name} v{version} is @{CHALLENGER}: {verdict}")
 
 
 def record_table(table: Any, name: str) -> Path:
