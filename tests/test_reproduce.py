@@ -77,3 +77,26 @@ def test_changed_data_is_reported_before_running(sample_notebook, tmp_path, caps
 def test_unknown_run_is_bad_input(tmp_path, capsys):
     assert main(["reproduce", "nope", "--runs-dir", str(tmp_path)]) == 2
     assert "no run 'nope'" in capsys.readouterr().err
+
+
+def test_a_template_without_its_seed_does_not_reproduce(project_root, tmp_path, capsys):
+    """Drop RANDOM_STATE from a copy of the classification template: reproduce must catch it."""
+    template = json.loads((project_root / "templates/classification.ipynb").read_text())
+    removed = 0
+    for cell in template["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "random_state=RANDOM_STATE" in source:
+            removed += source.count("random_state=RANDOM_STATE")
+            cell["source"] = source.replace("random_state=RANDOM_STATE", "random_state=None")
+    assert removed >= 3  # split, EDA sample, model, permutation importance...
+    copy = tmp_path / "notebooks" / "unseeded_classification.ipynb"
+    copy.parent.mkdir()
+    copy.write_text(json.dumps(template))
+    runs_dir = tmp_path / "runs"
+    args = ["--runs-dir", str(runs_dir), "--set", "REGISTER_MODEL=False"]
+    assert main(["run", str(copy), *args]) == 0
+    capsys.readouterr()
+    assert main(["reproduce", "latest", "--runs-dir", str(runs_dir)]) == 1
+    captured = capsys.readouterr()
+    assert "not reproduced" in captured.err
+    assert "differs:" in captured.out
