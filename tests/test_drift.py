@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from nbops.kit import drift
+from nbops.kit import drift, drift_data
 from nbops.kit.data import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,9 +69,9 @@ def inject_shift(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
 
 def report(reference: pd.DataFrame, current: pd.DataFrame, time_column=None, **options):
-    columns = drift.drift_columns(reference, current, time_column=time_column)
-    reference = drift.parse_time_column(reference, time_column, "reference")
-    current = drift.parse_time_column(current, time_column, "current")
+    columns = drift_data.drift_columns(reference, current, time_column=time_column)
+    reference = drift_data.parse_time_column(reference, time_column, "reference")
+    current = drift_data.parse_time_column(current, time_column, "current")
     snapshot = drift.run_drift_report(reference, current, columns, drift_share=0.5, **options)
     return columns, snapshot, drift.drift_table(snapshot, columns)
 
@@ -202,7 +202,7 @@ def test_model_quality_is_compared_when_both_tables_have_target_and_prediction(
     reference = with_prediction(reference, 0.9, 1).assign(temp_guess=reference["temp_max"] + 0.5)
     current = with_prediction(current, 0.6, 2).assign(temp_guess=current["temp_max"] + 3.0)
     keep = ["precipitation", "wind", target, prediction]
-    columns = drift.drift_columns(
+    columns = drift_data.drift_columns(
         reference[keep], current[keep], target=target, prediction=prediction
     )
     assert columns.task == task
@@ -218,7 +218,7 @@ def test_model_quality_is_compared_when_both_tables_have_target_and_prediction(
 def test_binary_labels_use_the_positive_label():
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 10, "y": ["no", "yes"] * 20})
     frame["p"] = frame["y"]
-    columns = drift.drift_columns(frame, frame, target="y", prediction="p")
+    columns = drift_data.drift_columns(frame, frame, target="y", prediction="p")
     snapshot = drift.run_drift_report(frame, frame, columns, drift_share=0.5, positive_label="yes")
     assert drift.quality_table(snapshot).loc["Accuracy", "current"] == 1.0
     with pytest.raises(DataError, match="POSITIVE_LABEL 'maybe' is not a label"):
@@ -239,7 +239,7 @@ def test_missing_columns_are_listed_per_table():
     reference, current = frames()
     current = current.drop(columns=["city", "income"]).assign(extra=[1, 2, 3])
     with pytest.raises(DataError) as error:
-        drift.drift_columns(reference, current)
+        drift_data.drift_columns(reference, current)
     message = str(error.value)
     assert "missing from the current data: city, income" in message
     assert "missing from the reference data: extra" in message
@@ -248,7 +248,7 @@ def test_missing_columns_are_listed_per_table():
 def test_listed_columns_only_need_to_exist_in_both():
     reference, current = frames()
     current = current.drop(columns=["city"])
-    columns = drift.drift_columns(reference, current, numeric=["age", "income"])
+    columns = drift_data.drift_columns(reference, current, numeric=["age", "income"])
     assert columns.kinds == {"age": "numeric", "income": "numeric"}
 
 
@@ -266,25 +266,25 @@ def test_listed_columns_only_need_to_exist_in_both():
 )
 def test_empty_tables_are_refused(reference, current, message):
     with pytest.raises(DataError, match=message):
-        drift.drift_columns(reference, current)
+        drift_data.drift_columns(reference, current)
 
 
 def test_mismatched_dtypes_name_the_column_and_both_dtypes():
     reference, current = frames()
     current["age"] = ["thirty", "forty", "fifty"]
     with pytest.raises(DataError, match=r"'age' has mismatched dtypes: int64 \(numeric\)"):
-        drift.drift_columns(reference, current)
+        drift_data.drift_columns(reference, current)
 
 
 def test_a_numeric_column_that_holds_text_is_refused():
     reference, current = frames()
     with pytest.raises(DataError, match="NUMERIC_COLUMNS lists 'city' but it is str"):
-        drift.drift_columns(reference, current, numeric=["city"])
+        drift_data.drift_columns(reference, current, numeric=["city"])
 
 
 def test_numbers_can_be_compared_as_categories():
     reference, current = frames()
-    columns = drift.drift_columns(reference, current, categorical=["age"], numeric=["income"])
+    columns = drift_data.drift_columns(reference, current, categorical=["age"], numeric=["income"])
     assert columns.kinds == {"age": "categorical", "income": "numeric"}
 
 
@@ -292,25 +292,25 @@ def test_a_column_without_values_is_refused():
     reference, current = frames()
     current["income"] = np.nan
     with pytest.raises(DataError, match="'income' has no values in the current data"):
-        drift.drift_columns(reference, current)
+        drift_data.drift_columns(reference, current)
 
 
 def test_an_unknown_name_suggests_the_closest_column():
     reference, current = frames()
     with pytest.raises(DataError, match=r"DROP_COLUMNS names 'incom'.*did you mean 'income'"):
-        drift.drift_columns(reference, current, exclude=["incom"])
+        drift_data.drift_columns(reference, current, exclude=["incom"])
 
 
 def test_excluded_and_time_columns_are_not_compared():
     reference, current = frames()
-    columns = drift.drift_columns(reference, current, exclude=["city"], time_column="age")
+    columns = drift_data.drift_columns(reference, current, exclude=["city"], time_column="age")
     assert columns.compared == ["income"]
 
 
 def test_a_target_only_one_table_has_is_noted_and_skipped():
     reference, current = frames()
     reference["label"] = ["x", "y", "x"]
-    columns = drift.drift_columns(reference, current, target="label", exclude=["label"])
+    columns = drift_data.drift_columns(reference, current, target="label", exclude=["label"])
     assert columns.target is None and "label" not in columns.compared
     assert any("missing from the current data" in note for note in columns.notes)
 
@@ -318,34 +318,36 @@ def test_a_target_only_one_table_has_is_noted_and_skipped():
 def test_regression_needs_numeric_target_and_prediction():
     reference, current = frames()
     with pytest.raises(DataError, match="TASK 'regression' needs numeric"):
-        drift.drift_columns(reference, current, target="city", prediction="age", task="regression")
+        drift_data.drift_columns(
+            reference, current, target="city", prediction="age", task="regression"
+        )
 
 
 def test_a_time_column_that_is_not_dates_is_refused():
     frame = pd.DataFrame({"when": ["2024-01-01", "not a date"], "x": [1, 2]})
     with pytest.raises(DataError, match="TIME_COLUMN 'when' of the current data cannot be read"):
-        drift.parse_time_column(frame, "when", "current")
+        drift_data.parse_time_column(frame, "when", "current")
 
 
 def test_load_drift_tables_names_the_parameter_to_fix(tmp_path):
     with pytest.raises(DataError, match="REFERENCE_PATH 'nowhere.csv' is not a file"):
-        drift.load_drift_tables("nowhere.csv", SEATTLE[1])
+        drift_data.load_drift_tables("nowhere.csv", SEATTLE[1])
     empty = tmp_path / "empty.csv"
     empty.write_text("date,x\n")
     with pytest.raises(DataError, match="current data has 0 rows"):
-        drift.load_drift_tables(SEATTLE[0], empty)
+        drift_data.load_drift_tables(SEATTLE[0], empty)
 
 
 def test_sampling_is_seeded_and_keeps_row_order():
     frame = seattle()
-    first = drift.sample_rows(frame, 100, random_state=7)
-    assert first.equals(drift.sample_rows(frame, 100, random_state=7))
+    first = drift_data.sample_rows(frame, 100, random_state=7)
+    assert first.equals(drift_data.sample_rows(frame, 100, random_state=7))
     assert len(first) == 100 and first.index.is_monotonic_increasing
-    assert drift.sample_rows(frame, 0, random_state=7) is frame
+    assert drift_data.sample_rows(frame, 0, random_state=7) is frame
 
 
 def test_category_summary_shows_new_categories():
     reference, current = random_halves(seattle())
-    summary = drift.category_summary(reference, inject_shift(current), ["weather"])
+    summary = drift_data.category_summary(reference, inject_shift(current), ["weather"])
     assert summary.loc["weather", "new_in_current"] == "new"
     assert 0.2 < summary.loc["weather", "new_share_current"] < 0.4
