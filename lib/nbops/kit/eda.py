@@ -6,14 +6,13 @@ save it with `save_figure`, so no figure is drawn twice and none lingers in pypl
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-Size = tuple[float, float] | list[float]
+from nbops.kit.figures import Size, closed, grid, message_figure, title_grid
+
 BAR_HEIGHT_INCHES = 0.22
 STRONG_CORRELATION = 0.6
 
@@ -42,7 +41,7 @@ def plot_target_distribution(frame: pd.DataFrame, target: str, *, figsize: Size)
     ax.invert_yaxis()
     ax.set(xlabel="rows", ylabel=target, title=f"{target}: rows per class")
     ax.margins(x=0.15)
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_numeric_distributions(
@@ -57,10 +56,10 @@ def plot_numeric_distributions(
     """A histogram per numeric column (the first `max_columns`), coloured by `hue`."""
     shown = columns[:max_columns]
     if not shown:
-        return _message_figure("no numeric feature columns", figsize)
+        return message_figure("no numeric feature columns", figsize)
     classes = _as_text(frame[hue])
     labels = sorted(classes.dropna().unique())
-    fig, axes = _grid(len(shown), figsize)
+    fig, axes = grid(len(shown), figsize)
     for ax, column in zip(axes, shown, strict=False):
         values = pd.to_numeric(frame[column], errors="coerce").astype(float)
         values = values.where(np.isfinite(values))
@@ -76,8 +75,8 @@ def plot_numeric_distributions(
         ax.set(title=column, ylabel="rows")
     axes[0].legend()
     _move_legend_to_figure(fig, axes[0], hue)
-    _title(fig, "Numeric feature distributions", len(shown), len(columns))
-    return _closed(fig)
+    title_grid(fig, "Numeric feature distributions", len(shown), len(columns))
+    return closed(fig)
 
 
 def plot_categorical_counts(
@@ -92,7 +91,7 @@ def plot_categorical_counts(
     """Class shares within the most frequent categories of each categorical column."""
     shown = columns[:max_columns]
     if not shown:
-        return _message_figure("no categorical feature columns", figsize)
+        return message_figure("no categorical feature columns", figsize)
     tables = {}
     for column in shown:
         values = frame[column].astype("string").fillna("<missing>")
@@ -101,14 +100,14 @@ def plot_categorical_counts(
             values[values.isin(top)], _as_text(frame[hue]), normalize="index"
         )
     most = max(len(table) for table in tables.values())
-    fig, axes = _grid(len(shown), figsize, row_height=BAR_HEIGHT_INCHES * most + 1)
+    fig, axes = grid(len(shown), figsize, row_height=BAR_HEIGHT_INCHES * most + 1)
     for index, (ax, (column, shares)) in enumerate(zip(axes, tables.items(), strict=False)):
         shares.plot.barh(stacked=True, ax=ax, legend=index == 0, width=0.8)
         ax.set(title=column, xlabel="share of rows", ylabel="")
         ax.invert_yaxis()
     _move_legend_to_figure(fig, axes[0], hue)
-    _title(fig, "Class shares by category", len(shown), len(columns))
-    return _closed(fig)
+    title_grid(fig, "Class shares by category", len(shown), len(columns))
+    return closed(fig)
 
 
 def plot_correlation_heatmap(
@@ -116,7 +115,7 @@ def plot_correlation_heatmap(
 ) -> Figure:
     """Pearson correlations between numeric columns, annotated when there are few of them."""
     if len(columns) < 2:
-        return _message_figure("fewer than two numeric feature columns", figsize)
+        return message_figure("fewer than two numeric feature columns", figsize)
     corr = frame[columns].corr()
     fig, ax = plt.subplots(figsize=tuple(figsize))
     image = ax.imshow(corr.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
@@ -130,22 +129,7 @@ def plot_correlation_heatmap(
             ax.text(col, row, text, ha="center", va="center", color=color, fontsize="small")
     fig.colorbar(image, ax=ax, shrink=0.8)
     ax.set_title("Correlation between numeric features")
-    return _closed(fig)
-
-
-def _grid(
-    count: int, figsize: Size, *, row_height: float | None = None, max_per_row: int = 3
-) -> tuple[Figure, list]:
-    ncols = min(count, max_per_row)
-    nrows = math.ceil(count / ncols)
-    width, height = figsize
-    row_height = max(height / 2, row_height or 0)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols / 2, row_height * nrows + 0.5))
-    flat = list(axes.flat) if hasattr(axes, "flat") else [axes]
-    for ax in flat[count:]:
-        ax.set_visible(False)
-    fig.set_layout_engine("constrained")
-    return fig, flat[:count]
+    return closed(fig)
 
 
 def _move_legend_to_figure(fig: Figure, ax, title: str) -> None:
@@ -158,23 +142,6 @@ def _move_legend_to_figure(fig: Figure, ax, title: str) -> None:
     fig.legend(handles, labels, title=title, loc="outside right upper")
 
 
-def _title(fig: Figure, title: str, shown: int, total: int) -> None:
-    suffix = "" if shown == total else f" (first {shown} of {total} columns)"
-    fig.suptitle(title + suffix)
-
-
 def _as_text(values: pd.Series) -> pd.Series:
     # Class labels as text: seaborn then uses a categorical palette even for 0/1 targets.
     return values.astype(str) if not pd.api.types.is_string_dtype(values) else values
-
-
-def _message_figure(message: str, figsize: Size) -> Figure:
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    ax.text(0.5, 0.5, message, ha="center", va="center")
-    ax.set_axis_off()
-    return _closed(fig)
-
-
-def _closed(fig: Figure) -> Figure:
-    plt.close(fig)
-    return fig

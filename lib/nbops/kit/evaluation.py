@@ -24,6 +24,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from nbops.kit.figures import closed
+
 Size = tuple[float, float] | list[float]
 
 
@@ -74,7 +76,7 @@ def plot_confusion_matrix(
         y_true, y_pred, labels=list(labels), ax=ax, colorbar=False, cmap="Blues"
     )
     ax.set_title("Confusion matrix (test split)")
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_roc_curves(
@@ -95,7 +97,7 @@ def plot_roc_curves(
         ylabel="True positive rate",
         title=_curve_title("ROC", classes),
     )
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_precision_recall_curves(
@@ -108,7 +110,7 @@ def plot_precision_recall_curves(
             np.asarray(y_true) == label, y_proba[:, index], name=str(label), ax=ax
         )
     ax.set(xlabel="Recall", ylabel="Precision", title=_curve_title("Precision-recall", classes))
-    return _closed(fig)
+    return closed(fig)
 
 
 def permutation_importances(
@@ -146,7 +148,7 @@ def plot_permutation_importance(
     ax.invert_yaxis()
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set(xlabel=f"drop in {scoring} when shuffled", title="Permutation importance (test split)")
-    return _closed(fig)
+    return closed(fig)
 
 
 def _curve_classes(classes: Sequence) -> list[tuple[int, object]]:
@@ -157,8 +159,3 @@ def _curve_classes(classes: Sequence) -> list[tuple[int, object]]:
 def _curve_title(kind: str, classes: Sequence) -> str:
     scope = f"positive class '{classes[1]}'" if len(classes) == 2 else "one-vs-rest"
     return f"{kind} curves, {scope} (test split)"
-
-
-def _closed(fig: Figure) -> Figure:
-    plt.close(fig)
-    return fig

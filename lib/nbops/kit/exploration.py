@@ -6,16 +6,13 @@ Plots return closed matplotlib figures: show as a cell's last expression, save w
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.feature_selection import mutual_info_classif, mutual_info_regression
 
-Size = tuple[float, float] | list[float]
-MAX_PER_ROW = 3
+from nbops.kit.figures import Size, closed, grid, message_figure, title_grid
 
 
 def is_numeric(column: pd.Series) -> bool:
@@ -98,7 +95,7 @@ def plot_missing_matrix(frame: pd.DataFrame, *, figsize: Size) -> Figure:
     ax.imshow(frame.isna().to_numpy(), aspect="auto", interpolation="nearest", cmap="Greys")
     ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns], rotation=90)
     ax.set(ylabel="row", title="Missing values (dark = missing)")
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_histograms(
@@ -112,8 +109,8 @@ def plot_histograms(
     for ax, column in zip(axes, shown, strict=False):
         ax.hist(frame[column].dropna().astype(float), bins=bins)
         ax.set(title=column, ylabel="rows")
-    _title(fig, "Numeric distributions", len(shown), len(columns))
-    return _closed(fig)
+    title_grid(fig, "Numeric distributions", len(shown), len(columns))
+    return closed(fig)
 
 
 def plot_top_categories(
@@ -135,8 +132,8 @@ def plot_top_categories(
         ax.barh(counts.index.astype(str), counts.to_numpy())
         ax.invert_yaxis()
         ax.set(title=column, xlabel="rows")
-    _title(fig, "Most frequent values", len(shown), len(columns))
-    return _closed(fig)
+    title_grid(fig, "Most frequent values", len(shown), len(columns))
+    return closed(fig)
 
 
 def plot_boxplots(
@@ -152,7 +149,7 @@ def plot_boxplots(
     ax.boxplot([scaled[c].dropna() for c in shown], tick_labels=shown, orientation="horizontal")
     ax.invert_yaxis()
     ax.set(xlabel="standard deviations from the mean", title="Outliers (standardised values)")
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_against_target(
@@ -180,8 +177,8 @@ def plot_against_target(
             ]
             ax.boxplot(groups, tick_labels=labels, orientation="horizontal")
             ax.set(xlabel=column, ylabel=target)
-    _title(fig, f"Numeric columns against {target}", len(shown), len(columns))
-    return _closed(fig)
+    title_grid(fig, f"Numeric columns against {target}", len(shown), len(columns))
+    return closed(fig)
 
 
 def plot_time_series(
@@ -205,7 +202,7 @@ def plot_time_series(
         ax.set(ylabel=column)
     fig.suptitle(f"Over {time_column}")
     fig.set_layout_engine("constrained")
-    return _closed(fig)
+    return closed(fig)
 
 
 def mutual_information(frame: pd.DataFrame, target: str, *, random_state: int) -> pd.DataFrame:
@@ -244,28 +241,7 @@ def plot_ranking(
     ax.barh(shown.index.astype(str), shown[column])
     ax.invert_yaxis()
     ax.set(xlabel=column.replace("_", " "), title=title)
-    return _closed(fig)
-
-
-def grid(count: int, figsize: Size) -> tuple[Figure, list]:
-    """A constrained grid of `count` axes, at most three per row; unused axes hidden."""
-    ncols = min(count, MAX_PER_ROW)
-    nrows = math.ceil(count / ncols)
-    width, height = figsize
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols / 2, height / 2 * nrows + 0.5))
-    flat = list(np.atleast_1d(axes).flat)
-    for ax in flat[count:]:
-        ax.set_visible(False)
-    fig.set_layout_engine("constrained")
-    return fig, flat[:count]
-
-
-def message_figure(message: str, figsize: Size) -> Figure:
-    """A figure that only says `message` (when there is nothing to plot)."""
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    ax.text(0.5, 0.5, message, ha="center", va="center")
-    ax.set_axis_off()
-    return _closed(fig)
+    return closed(fig)
 
 
 def _top_value(column: pd.Series) -> str:
@@ -273,16 +249,6 @@ def _top_value(column: pd.Series) -> str:
     if counts.empty:
         return ""
     return str(counts.sort_index(kind="stable").idxmax())
-
-
-def _title(fig: Figure, title: str, shown: int, total: int) -> None:
-    suffix = "" if shown == total else f" (first {shown} of {total} columns)"
-    fig.suptitle(title + suffix)
-
-
-def _closed(fig: Figure) -> Figure:
-    plt.close(fig)
-    return fig
 
 
 def column_kinds(frame: pd.DataFrame, *, exclude: list[str]) -> tuple[list[str], list[str]]:

@@ -18,7 +18,8 @@ from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_err
 from sklearn.model_selection import train_test_split
 
 from nbops.kit.data import DataError
-from nbops.kit.exploration import grid, is_numeric, message_figure
+from nbops.kit.exploration import is_numeric
+from nbops.kit.figures import closed, grid, message_figure
 
 Size = tuple[float, float] | list[float]
 REGRESSORS = ("random_forest", "hist_gradient_boosting", "ridge")
@@ -93,7 +94,7 @@ def plot_target_histogram(frame: pd.DataFrame, target: str, *, bins: int, figsiz
     ax.axvline(values.median(), color="grey", linestyle=":", label=f"median {values.median():.3g}")
     ax.legend()
     ax.set(xlabel=target, ylabel="rows", title=f"Distribution of {target}")
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_actual_vs_predicted(
@@ -107,7 +108,7 @@ def plot_actual_vs_predicted(
     ax.plot([low, high], [low, high], color="grey", linewidth=0.8, label="perfect prediction")
     ax.legend()
     ax.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title="Actual vs predicted")
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_residuals(y_true: Sequence, y_pred: Sequence, *, target: str, figsize: Size) -> Figure:
@@ -123,7 +124,7 @@ def plot_residuals(y_true: Sequence, y_pred: Sequence, *, target: str, figsize: 
     right.set(xlabel="residual", ylabel="rows")
     fig.suptitle("Residuals (test split)")
     fig.set_layout_engine("constrained")
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_residuals_by_feature(
@@ -157,9 +158,4 @@ def plot_residuals_by_feature(
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.set(title=column, ylabel="residual")
     fig.suptitle("Residuals by feature (test split)")
-    return _closed(fig)
-
-
-def _closed(fig: Figure) -> Figure:
-    plt.close(fig)
-    return fig
+    return closed(fig)

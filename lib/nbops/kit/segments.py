@@ -17,6 +17,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import accuracy_score, brier_score_loss, recall_score
 
 from nbops.kit.data import DataError
+from nbops.kit.figures import closed
 from nbops.kit.record import MODEL_SUFFIX, load_model
 
 Size = tuple[float, float] | list[float]
@@ -123,7 +124,7 @@ def plot_segment_metrics(table: pd.DataFrame, *, metrics: list[str], figsize: Si
     ax.set_xticks(positions + width * (len(metrics) - 1) / 2, table.index.astype(str))
     ax.set(ylim=(0, 1.05), ylabel="score", title="Metrics per segment (hatched: too few rows)")
     ax.legend(loc="lower right")
-    return _closed(fig)
+    return closed(fig)
 
 
 def calibration_summary(
@@ -161,7 +162,7 @@ def plot_calibration(
         ylabel="observed frequency",
         title="Calibration (reliability diagram)",
     )
-    return _closed(fig)
+    return closed(fig)
 
 
 def largest_errors(
@@ -178,8 +179,3 @@ def largest_errors(
         confidence=proba.max(axis=1),
     )
     return table.sort_values("p_true", kind="stable").head(top)
-
-
-def _closed(fig: Figure) -> Figure:
-    plt.close(fig)
-    return fig

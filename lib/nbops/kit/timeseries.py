@@ -18,6 +18,7 @@ from sklearn.base import clone
 from sklearn.model_selection import TimeSeriesSplit
 
 from nbops.kit.data import DataError
+from nbops.kit.figures import closed
 from nbops.kit.regression import regression_metrics
 
 Size = tuple[float, float] | list[float]
@@ -201,7 +202,7 @@ def plot_seasonal_profile(
     if not parts:
         fig, ax = plt.subplots(figsize=tuple(figsize))
         ax.set_axis_off()
-        return _closed(fig)
+        return closed(fig)
     fig, axes = plt.subplots(1, len(parts), figsize=(figsize[0] * len(parts) / 2, figsize[1]))
     for ax, part in zip(np.atleast_1d(axes), parts, strict=False):
         groups = frame[target].groupby(getattr(frame[time_column].dt, part))
@@ -211,7 +212,7 @@ def plot_seasonal_profile(
         ax.set(xlabel=part, ylabel=target)
     fig.suptitle(f"{target} by calendar period (mean and interquartile range)")
     fig.set_layout_engine("constrained")
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_autocorrelation(series: pd.Series, *, max_lag: int, figsize: Size) -> Figure:
@@ -224,7 +225,7 @@ def plot_autocorrelation(series: pd.Series, *, max_lag: int, figsize: Size) -> F
     ax.set(
         xlabel="lag (steps)", ylabel="autocorrelation", title=f"Autocorrelation of {series.name}"
     )
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_forecast(
@@ -243,7 +244,7 @@ def plot_forecast(
     ax.legend()
     ax.set(ylabel=str(actual.name), title=title)
     fig.autofmt_xdate()
-    return _closed(fig)
+    return closed(fig)
 
 
 def plot_fold_scores(scores: pd.DataFrame, *, columns: list[str], figsize: Size) -> Figure:
@@ -251,9 +252,4 @@ def plot_fold_scores(scores: pd.DataFrame, *, columns: list[str], figsize: Size)
     fig, ax = plt.subplots(figsize=tuple(figsize))
     scores[columns].plot.bar(ax=ax, rot=0)
     ax.set(xlabel="fold (later folds forecast later periods)", ylabel="RMSE", title="RMSE per fold")
-    return _closed(fig)
-
-
-def _closed(fig: Figure) -> Figure:
-    plt.close(fig)
-    return fig
+    return closed(fig)
