@@ -19,14 +19,11 @@ from nbops.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, NbopsError
 DEFAULT_NOTEBOOK = "templates/classification.ipynb"
 
 
-def project_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above `start` (the cwd) whose pyproject.toml has [tool.nbops]."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.nbops" in pyproject.read_text(encoding="utf-8"):
-            return folder
-    return here
+def project_root() -> Path:
+    """The project the command works on (see `nbops.kit.record.find_project_root`)."""
+    from nbops.kit.record import find_project_root
+
+    return find_project_root()
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:

@@ -53,12 +53,11 @@ class CheckConfig:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above `start`."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder / "pyproject.toml"
-    return None
+    """The pyproject.toml of the project at or above `start` (None when there is none)."""
+    from nbops.kit.record import find_project_root
+
+    pyproject = find_project_root(start) / "pyproject.toml"
+    return pyproject if pyproject.is_file() else None
 
 
 def load_config(pyproject: Path | None = None) -> CheckConfig:

@@ -24,15 +24,25 @@ MODEL_SUFFIX = ".skops"
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
 
 
+def find_project_root(start: Path | None = None) -> Path:
+    """The nbops project at or above `start` (the cwd): the nearest folder whose pyproject.toml has
+    a [tool.nbops] table, else the nearest with any pyproject.toml, else `start` itself."""
+    here = (start or Path.cwd()).resolve()
+    nearest = None
+    for folder in (here, *here.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            if "[tool.nbops" in pyproject.read_text(encoding="utf-8"):
+                return folder
+            nearest = nearest or folder
+    return nearest or here
+
+
 def project_root() -> Path:
-    """The project root: NBOPS_PROJECT_ROOT, else the nearest folder with pyproject.toml."""
+    """The project root: NBOPS_PROJECT_ROOT (set by `nbops run`), else `find_project_root()`."""
     if os.environ.get(ROOT_ENV):
         return Path(os.environ[ROOT_ENV])
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return here
+    return find_project_root()
 
 
 def run_dir() -> Path:
