@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent
@@ -28,3 +32,40 @@ def sample_notebook(tmp_path: Path):
         return target
 
     return copy
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    """Every process below `pid` (empty once it is gone)."""
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.fixture
+def start_sleeping_run():
+    """Start `nbops run tests/notebooks/sleeps.ipynb`; return the process once its kernel runs."""
+    started: list[subprocess.Popen] = []
+
+    def start(runs_dir: Path, timeout: float = 60) -> subprocess.Popen:
+        nbops = Path(sys.executable).with_name("nbops")
+        proc = subprocess.Popen(
+            [nbops, "run", "tests/notebooks/sleeps.ipynb", "--runs-dir", runs_dir],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(proc)
+        deadline = time.monotonic() + timeout
+        kernels: list[psutil.Process] = []
+        while time.monotonic() < deadline and not kernels:
+            time.sleep(0.2)
+            kernels = [p for p in descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
+        assert kernels, "the kernel never started"
+        time.sleep(2)  # let it reach the sleeping cell
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()

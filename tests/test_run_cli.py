@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -131,32 +129,12 @@ def test_failing_cell_keeps_partial_run_and_names_the_cell(sample_notebook, tmp_
     assert "ZeroDivisionError" in (run_dir / "report.html").read_text()
 
 
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
 @pytest.mark.kernel
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
-def test_interrupt_shuts_the_kernel_down_and_records_the_run(project_root, tmp_path, signum):
+def test_interrupt_shuts_the_kernel_down_and_records_the_run(start_sleeping_run, tmp_path, signum):
     runs_dir = tmp_path / "runs"
-    nbops = Path(sys.executable).with_name("nbops")
-    proc = subprocess.Popen(
-        [nbops, "run", "tests/notebooks/sleeps.ipynb", "--runs-dir", runs_dir],
-        cwd=project_root,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    kernels: list[psutil.Process] = []
-    while time.monotonic() < deadline and not kernels:
-        time.sleep(0.2)
-        kernels = [p for p in _descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
-    assert kernels, "the kernel never started"
-    time.sleep(2)  # let it reach the sleeping cell
-    family = _descendants(proc.pid)
+    proc = start_sleeping_run(runs_dir)
+    family = psutil.Process(proc.pid).children(recursive=True)
     os.kill(proc.pid, signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

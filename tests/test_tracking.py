@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from nbops.cli import main
@@ -94,29 +90,9 @@ def test_failed_run_is_failed_in_mlflow_with_the_partial_notebook(
     assert {"notebook.ipynb", "report.html"} <= artifacts and "model_card.md" not in artifacts
 
 
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
 @pytest.mark.kernel
-def test_interrupted_run_is_killed_in_mlflow(project_root, tracked_runs_dir):
-    nbops = Path(sys.executable).with_name("nbops")
-    proc = subprocess.Popen(
-        [nbops, "run", "tests/notebooks/sleeps.ipynb", "--runs-dir", tracked_runs_dir],
-        cwd=project_root,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    kernels: list[psutil.Process] = []
-    while time.monotonic() < deadline and not kernels:
-        time.sleep(0.2)
-        kernels = [p for p in _descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
-    assert kernels, "the kernel never started"
-    time.sleep(2)
+def test_interrupted_run_is_killed_in_mlflow(start_sleeping_run, tracked_runs_dir):
+    proc = start_sleeping_run(tracked_runs_dir, timeout=120)
     os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
