@@ -66,7 +66,7 @@ def execute(
             start_new_session=True,  # a terminal's Ctrl-C reaches only us; we stop the child once
         )
         with _forward_signals(child) as received:
-            returncode = _wait(child)
+            returncode = child.wait()
         result = _read_result(result_path, returncode)
     if received:
         return Execution("interrupted", detail={"signal": received[0]})
@@ -74,14 +74,6 @@ def execute(
         return Execution("succeeded")
     error = {key: result.get(key) for key in ("cell_index", "exec_count", "ename", "evalue")}
     return Execution("failed", error=error)
-
-
-def _wait(child: subprocess.Popen) -> int:
-    while True:
-        try:
-            return child.wait()
-        except KeyboardInterrupt:  # pragma: no cover - our handler replaces SIGINT's default
-            continue
 
 
 @contextmanager
