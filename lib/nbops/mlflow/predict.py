@@ -14,7 +14,7 @@ from typing import Any
 
 from nbops.errors import BadInputError
 from nbops.files import write_bytes_atomic
-from nbops.mlflow.store import first_line
+from nbops.mlflow.store import errors_only, first_line
 
 PREDICTION_COLUMN = "prediction"
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -39,7 +39,8 @@ def predict(model_uri: str, input_path: Path, output_path: Path, *, force: bool 
     from mlflow.exceptions import MlflowException
 
     try:
-        predictions = model.predict(frame)
+        with errors_only():  # its note that extra columns are ignored: they are kept in OUTPUT
+            predictions = model.predict(frame)
     except MlflowException as exc:
         raise _mismatch(exc, frame, model, input_path.name) from None
     except (ValueError, KeyError) as exc:  # an optional column MLflow let through is missing

@@ -87,17 +87,23 @@ def ensure_experiment(mlflow_client: Any, name: str, runs_dir: Path) -> str:
 
 
 @contextlib.contextmanager
-def quiet_mlflow() -> Iterator[None]:
-    """Keep MLflow's progress chatter (INFO logs, stderr notes, import warnings) out of cells."""
+def errors_only() -> Iterator[None]:
+    """Let only MLflow's ERROR logs through (no INFO chatter, no WARNING notes)."""
     logger = logging.getLogger("mlflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-            warnings.filterwarnings("ignore", message="IProgress not found")
-            yield
+        yield
     finally:
         logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def quiet_mlflow() -> Iterator[None]:
+    """Keep MLflow's progress chatter (INFO logs, stderr notes, import warnings) out of cells."""
+    with errors_only(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        yield
 
 
 def first_line(exc: BaseException) -> str:
