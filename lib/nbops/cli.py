@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nbops import __version__
@@ -26,14 +26,29 @@ UI_PORT = 5000
 LAB_PORT = 8888
 
 
+def _command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    help: str,
+    description: str = "",
+) -> argparse.ArgumentParser:
+    """Register subcommand `name`, run by `handler(args)`; return its parser for the arguments."""
+    parser = subparsers.add_parser(name, help=help, description=description or None)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def _runs_dir(args: argparse.Namespace, project: Project | None = None) -> Path:
     """--runs-dir when given, else the project's `runs-dir`."""
     return args.runs_dir or (project or Project.load()).runs_dir
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "run",
+        _cmd_run,
         help="execute a notebook headless with validated parameters and keep the run",
         description="Execute NOTEBOOK with papermill into a new folder under runs/.",
     )
@@ -62,7 +77,6 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None)
     progress.add_argument("--no-progress", dest="progress", action="store_false")
-    parser.set_defaults(handler=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -100,9 +114,8 @@ def _fmt(value: object) -> str:
 
 
 def _add_runs(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("runs", help="list the runs kept under runs/")
+    parser = _command(subparsers, "runs", _cmd_runs, help="list the runs kept under runs/")
     parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
-    parser.set_defaults(handler=_cmd_runs)
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
@@ -116,15 +129,16 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "reproduce",
+        _cmd_reproduce,
         help="re-execute a run with nbval and check every cell's outputs are the same",
         description="Re-execute RUN's notebook.ipynb (strict nbval) and compare every output.",
     )
     parser.add_argument("run", help="a run folder, a run id, or 'latest'")
     parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a cell may run")
-    parser.set_defaults(handler=_cmd_reproduce)
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
@@ -148,8 +162,10 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _add_export(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "export",
+        _cmd_export,
         help="write the cells marked `#| export <module>` into the export package under lib/",
         description="Write notebook cells marked `#| export <module>` (or tagged export:<module>) "
         "into lib/<package>/<module>.py, package named by [tool.nbops] export-package. "
@@ -165,7 +181,6 @@ def _add_export(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument(
         "--prune", action="store_true", help="also remove generated modules no notebook exports"
     )
-    parser.set_defaults(handler=_cmd_export)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -201,8 +216,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _add_new(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "new",
+        _cmd_new,
         help="start notebooks/NAME.ipynb from a template (--list shows the templates)",
         description="Copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb with the title set "
         "from NAME, fresh cell ids and no outputs. Never overwrites an existing notebook.",
@@ -216,7 +233,6 @@ def _add_new(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--notebooks-dir", type=Path, help="where the notebook goes (default: notebooks/)"
     )
-    parser.set_defaults(handler=_cmd_new)
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -243,8 +259,10 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _add_lab(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "lab",
+        _cmd_lab,
         help="start JupyterLab on 127.0.0.1 with the project's templates and Jupyter config",
         description="Start JupyterLab on 127.0.0.1 with the project's own Jupyter folders "
         "(.jupyter/, nothing in your home); File > New > Notebook from template lists templates/.",
@@ -253,7 +271,6 @@ def _add_lab(subparsers: argparse._SubParsersAction) -> None:
         "--port", type=int, default=LAB_PORT, help=f"port to listen on (default {LAB_PORT})"
     )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.set_defaults(handler=_cmd_lab)
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -265,13 +282,14 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 def _add_check(subparsers: argparse._SubParsersAction) -> None:
     from nbops import check
 
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "check",
+        check.main,
         help="lint notebooks: sections, magic numbers, seeds, leakage, commit hygiene",
         description="Check notebooks statically (nothing is executed). Exit 1 on findings.",
     )
     check.add_arguments(parser)
-    parser.set_defaults(handler=check.main)
 
 
 def _runs_dir_argument(parser: argparse.ArgumentParser) -> None:
@@ -279,8 +297,10 @@ def _runs_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_registry(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "registry",
+        _cmd_registry,
         help="registered models: list, versions NAME, promote NAME VERSION, compare NAME V1 V2",
         description="The MLflow model registry of MLFLOW_TRACKING_URI or runs/mlflow.db.",
     )
@@ -301,7 +321,6 @@ def _add_registry(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("second", metavar="V2")
     for action, sub in actions.choices.items():
         sub.set_defaults(action=action)
-    parser.set_defaults(handler=_cmd_registry)
 
 
 def _cmd_registry(args: argparse.Namespace) -> int:
@@ -329,8 +348,10 @@ def _model_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_serve(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "serve",
+        _cmd_serve,
         help="serve MODEL over REST on 127.0.0.1 (mlflow models serve)",
         description="Serve MODEL (e.g. models:/NAME@champion) with `mlflow models serve` in the "
         "project's environment; POST /invocations. Ctrl-C stops it and every child process.",
@@ -338,7 +359,6 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     _model_argument(parser)
     parser.add_argument("--port", type=int, default=SERVE_PORT, help=f"default {SERVE_PORT}")
     _runs_dir_argument(parser)
-    parser.set_defaults(handler=_cmd_serve)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -348,8 +368,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _add_predict(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "predict",
+        _cmd_predict,
         help="score a CSV/parquet file in batch with MODEL",
         description="Check INPUT against MODEL's signature, score it, and write INPUT's columns "
         "plus a prediction column to OUTPUT. Nothing is written when a check fails.",
@@ -359,7 +381,6 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("output", type=Path, help="CSV or parquet file to write")
     parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     _runs_dir_argument(parser)
-    parser.set_defaults(handler=_cmd_predict)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -377,14 +398,15 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _add_ui(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "ui",
+        _cmd_ui,
         help="the MLflow UI on 127.0.0.1 for the project's tracking store",
         description="Start `mlflow ui` on 127.0.0.1 for MLFLOW_TRACKING_URI or runs/mlflow.db.",
     )
     parser.add_argument("--port", type=int, default=UI_PORT, help=f"default {UI_PORT}")
     _runs_dir_argument(parser)
-    parser.set_defaults(handler=_cmd_ui)
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:

@@ -18,20 +18,6 @@ from pathlib import Path
 from nbops.files import file_sha256, read_json, write_bytes_atomic, write_json_atomic
 from nbops.project import INTERACTIVE_RUN, RUN_DIR_ENV, Project, RunFolder, find_project_root
 
-__all__ = [
-    "MODEL_SUFFIX",
-    "file_sha256",
-    "find_project_root",
-    "in_managed_run",
-    "load_model",
-    "project_root",
-    "record_dataset",
-    "record_metrics",
-    "run_dir",
-    "save_figure",
-    "save_model",
-]
-
 MODEL_SUFFIX = RunFolder(Path()).model("model").suffix
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
