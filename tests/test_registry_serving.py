@@ -207,7 +207,7 @@ def _split(frame: pd.DataFrame) -> dict:
 
 @pytest.mark.server
 def test_served_model_answers_like_the_local_one_and_stops_with_its_children(use_store):
-    from nbops.serving import free_port, is_ready
+    from nbops.mlflow.serve import free_port, is_ready
 
     port = free_port()
     nbops = Path(sys.executable).with_name("nbops")

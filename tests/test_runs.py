@@ -11,6 +11,8 @@ import pytest
 
 from nbops import runs
 from nbops.errors import BadInputError
+from nbops.files import write_json_atomic
+from nbops.project import LATEST, RunFolder
 
 FIXED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -68,16 +70,16 @@ def test_hostile_names_cannot_escape_runs(tmp_path, name):
 def test_latest_points_at_the_newest_run(tmp_path):
     runs.allocate(tmp_path, "nb", now=FIXED)
     newest = runs.allocate(tmp_path, "nb", "second", now=FIXED)
-    runs.write_json(newest / runs.RUN_RECORD, {"id": newest.name})
-    latest = tmp_path / runs.LATEST
+    write_json_atomic(RunFolder(newest).record, {"id": newest.name})
+    latest = tmp_path / LATEST
     assert latest.is_symlink() and latest.resolve() == newest.resolve()
     assert runs.find(tmp_path, "latest") == newest.resolve()
 
 
 def test_write_json_replaces_atomically_and_leaves_no_temp_file(tmp_path):
     path = tmp_path / "run.json"
-    runs.write_json(path, {"status": "running"})
-    runs.write_json(path, {"status": "succeeded"})
+    write_json_atomic(path, {"status": "running"})
+    write_json_atomic(path, {"status": "succeeded"})
     assert json.loads(path.read_text()) == {"status": "succeeded"}
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
 
@@ -90,7 +92,7 @@ def test_find_rejects_what_is_not_a_run(tmp_path):
 def test_list_runs_reads_records_oldest_first(tmp_path):
     for name in ("a", "b"):
         folder = runs.allocate(tmp_path, "nb", name, now=FIXED)
-        runs.write_json(folder / runs.RUN_RECORD, {"id": folder.name, "status": "succeeded"})
+        write_json_atomic(RunFolder(folder).record, {"id": folder.name, "status": "succeeded"})
     assert [r["id"] for r in runs.list_runs(tmp_path)] == [
         "20260102-030405-nb-a",
         "20260102-030405-nb-b",

@@ -1,38 +1,58 @@
 """The `nbops` command: parse arguments, call one function per subcommand, turn errors into exits.
 
-One error boundary: a known `NbopsError` prints `nbops: error: <one line>` on stderr and returns
-its exit code; `--verbose` adds the traceback. Tests call `main([...])` directly.
+Every subcommand is registered alike: `_add_<name>` builds its parser and `_cmd_<name>` calls the
+feature module (imported inside, so `nbops --help` and `nbops check` start fast). Paths default to
+the project's `[tool.nbops]` settings (`nbops.project.Project`). One error boundary: a known
+`NbopsError` prints `nbops: error: <one line>` on stderr and returns its exit code; `--verbose`
+adds the traceback. Tests call `main([...])` directly.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nbops import __version__
-from nbops.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, NbopsError
+from nbops.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, BadInputError, NbopsError
+from nbops.files import read_json
+from nbops.project import Project, RunFolder
 
-DEFAULT_NOTEBOOK = "templates/classification.ipynb"
+DEFAULT_TEMPLATE = "classification.ipynb"  # what `nbops run` executes without a NOTEBOOK
+SERVE_PORT = 5001
+UI_PORT = 5000
+LAB_PORT = 8888
 
 
-def project_root() -> Path:
-    """The project the command works on (see `nbops.kit.record.find_project_root`)."""
-    from nbops.kit.record import find_project_root
+def _command(
+    subparsers: argparse._SubParsersAction,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    help: str,
+    description: str = "",
+) -> argparse.ArgumentParser:
+    """Register subcommand `name`, run by `handler(args)`; return its parser for the arguments."""
+    parser = subparsers.add_parser(name, help=help, description=description or None)
+    parser.set_defaults(handler=handler)
+    return parser
 
-    return find_project_root()
+
+def _runs_dir(args: argparse.Namespace, project: Project | None = None) -> Path:
+    """--runs-dir when given, else the project's `runs-dir`."""
+    return args.runs_dir or (project or Project.load()).runs_dir
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "run",
+        _cmd_run,
         help="execute a notebook headless with validated parameters and keep the run",
         description="Execute NOTEBOOK with papermill into a new folder under runs/.",
     )
-    parser.add_argument("notebook", nargs="?", default=DEFAULT_NOTEBOOK, type=Path)
+    parser.add_argument("notebook", nargs="?", type=Path)
     parser.add_argument(
         "-p",
         "--parameter",
@@ -57,21 +77,21 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None)
     progress.add_argument("--no-progress", dest="progress", action="store_false")
-    parser.set_defaults(handler=_cmd_run)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from nbops.params import parse_assignments
     from nbops.runner import RunRequest, run
 
-    root = project_root()
+    project = Project.load()
     cli_params = {name: value for name, value in args.parameter}
     cli_params.update(parse_assignments(args.set))
-    notebook = args.notebook if args.notebook.is_absolute() else Path.cwd() / args.notebook
+    notebook = args.notebook or project.templates_dir / DEFAULT_TEMPLATE
+    notebook = notebook if notebook.is_absolute() else Path.cwd() / notebook
     request = RunRequest(
         notebook=notebook,
-        root=root,
-        runs_dir=args.runs_dir or root / "runs",
+        root=project.root,
+        runs_dir=_runs_dir(args, project),
         cli_params=cli_params,
         params_file=args.params_file,
         name=args.name,
@@ -80,7 +100,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress_bar=sys.stderr.isatty() if args.progress is None else args.progress,
     )
     result = run(request)
-    metrics = json.loads((result.run_dir / "metrics.json").read_text(encoding="utf-8"))
+    metrics = read_json(RunFolder(result.run_dir).metrics, {})
     shown = ", ".join(f"{name}={_fmt(value)}" for name, value in metrics.items())
     print(f"run {result.record['id']} succeeded in {result.record['duration_s']:.1f} s")
     print(f"  folder:  {result.run_dir}")
@@ -94,15 +114,14 @@ def _fmt(value: object) -> str:
 
 
 def _add_runs(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("runs", help="list the runs kept under runs/")
+    parser = _command(subparsers, "runs", _cmd_runs, help="list the runs kept under runs/")
     parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
-    parser.set_defaults(handler=_cmd_runs)
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
     from nbops.runs import list_runs
 
-    for record in list_runs(args.runs_dir or project_root() / "runs"):
+    for record in list_runs(_runs_dir(args)):
         duration = record.get("duration_s")
         took = f"{duration:7.1f} s" if isinstance(duration, int | float) else "      - s"
         print(f"{record['id']:<60} {record['status']:<12} {took}  {record['notebook']}")
@@ -110,24 +129,25 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "reproduce",
+        _cmd_reproduce,
         help="re-execute a run with nbval and check every cell's outputs are the same",
         description="Re-execute RUN's notebook.ipynb (strict nbval) and compare every output.",
     )
     parser.add_argument("run", help="a run folder, a run id, or 'latest'")
     parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a cell may run")
-    parser.set_defaults(handler=_cmd_reproduce)
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from nbops.reproduce import reproduce
     from nbops.runs import find
 
-    root = project_root()
-    run_dir = find(args.runs_dir or root / "runs", args.run)
-    result = reproduce(run_dir, root, timeout=args.timeout)
+    project = Project.load()
+    run_dir = find(_runs_dir(args, project), args.run)
+    result = reproduce(run_dir, project.root, timeout=args.timeout)
     for note in result.environment:
         print(f"nbops: warning: {note}", file=sys.stderr)
     identical = result.cells_compared - len(result.differing)
@@ -142,8 +162,10 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _add_export(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "export",
+        _cmd_export,
         help="write the cells marked `#| export <module>` into the export package under lib/",
         description="Write notebook cells marked `#| export <module>` (or tagged export:<module>) "
         "into lib/<package>/<module>.py, package named by [tool.nbops] export-package. "
@@ -159,13 +181,12 @@ def _add_export(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument(
         "--prune", action="store_true", help="also remove generated modules no notebook exports"
     )
-    parser.set_defaults(handler=_cmd_export)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from nbops.export import check, export
 
-    root = project_root()
+    root = Project.load().root
     if args.check:
         findings = check(root)
         for finding in findings:
@@ -195,8 +216,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _add_new(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "new",
+        _cmd_new,
         help="start notebooks/NAME.ipynb from a template (--list shows the templates)",
         description="Copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb with the title set "
         "from NAME, fresh cell ids and no outputs. Never overwrites an existing notebook.",
@@ -210,15 +233,13 @@ def _add_new(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--notebooks-dir", type=Path, help="where the notebook goes (default: notebooks/)"
     )
-    parser.set_defaults(handler=_cmd_new)
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from nbops.errors import BadInputError
     from nbops.new import list_templates, new_notebook, shown_path
 
-    root = project_root()
-    templates_dir = args.templates_dir or root / "templates"
+    project = Project.load()
+    templates_dir = args.templates_dir or project.templates_dir
     if args.list:
         templates = list_templates(templates_dir)
         width = max((len(t.name) for t in templates), default=0)
@@ -231,53 +252,167 @@ def _cmd_new(args: argparse.Namespace) -> int:
         args.template,
         args.name,
         templates_dir=templates_dir,
-        notebooks_dir=args.notebooks_dir or root / "notebooks",
+        notebooks_dir=args.notebooks_dir or project.notebooks_dir,
     )
     print(f"created {shown_path(path)} from the {args.template.removesuffix('.ipynb')} template")
     return 0
 
 
 def _add_lab(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "lab",
+        _cmd_lab,
         help="start JupyterLab on 127.0.0.1 with the project's templates and Jupyter config",
         description="Start JupyterLab on 127.0.0.1 with the project's own Jupyter folders "
         "(.jupyter/, nothing in your home); File > New > Notebook from template lists templates/.",
     )
-    parser.add_argument("--port", type=int, default=8888, help="port to listen on (default 8888)")
+    parser.add_argument(
+        "--port", type=int, default=LAB_PORT, help=f"port to listen on (default {LAB_PORT})"
+    )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.set_defaults(handler=_cmd_lab)
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
     from nbops.lab import run_lab
 
-    return run_lab(project_root(), port=args.port, open_browser=not args.no_browser)
+    return run_lab(Project.load().root, port=args.port, open_browser=not args.no_browser)
 
 
 def _add_check(subparsers: argparse._SubParsersAction) -> None:
     from nbops import check
 
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "check",
+        check.main,
         help="lint notebooks: sections, magic numbers, seeds, leakage, commit hygiene",
         description="Check notebooks statically (nothing is executed). Exit 1 on findings.",
     )
     check.add_arguments(parser)
-    parser.set_defaults(handler=check.main)
+
+
+def _runs_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs-dir", type=Path, help="where the embedded store is (runs/)")
 
 
 def _add_registry(subparsers: argparse._SubParsersAction) -> None:
-    from nbops import registry, serving
-
-    parser = subparsers.add_parser(
+    parser = _command(
+        subparsers,
         "registry",
+        _cmd_registry,
         help="registered models: list, versions NAME, promote NAME VERSION, compare NAME V1 V2",
         description="The MLflow model registry of MLFLOW_TRACKING_URI or runs/mlflow.db.",
     )
-    registry.add_arguments(parser)
-    parser.set_defaults(handler=registry.main)
-    serving.add_parsers(subparsers)  # serve, predict, ui
+    common = argparse.ArgumentParser(add_help=False)
+    _runs_dir_argument(common)
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    add = actions.add_parser
+    add("list", help="registered models with their versions and aliases", parents=[common])
+    versions = add("versions", help="versions of NAME: metrics, aliases", parents=[common])
+    versions.add_argument("name")
+    promote = add("promote", help="point NAME@ALIAS at VERSION", parents=[common])
+    promote.add_argument("name")
+    promote.add_argument("version")
+    promote.add_argument("--alias", default="champion", help="alias (default champion)")
+    compare = add("compare", help="parameters and metrics of two versions", parents=[common])
+    compare.add_argument("name")
+    compare.add_argument("first", metavar="V1")
+    compare.add_argument("second", metavar="V2")
+    for action, sub in actions.choices.items():
+        sub.set_defaults(action=action)
+
+
+def _cmd_registry(args: argparse.Namespace) -> int:
+    from nbops.mlflow import registry
+    from nbops.mlflow.store import connect
+
+    client = connect(_runs_dir(args))
+    if args.action == "list":
+        print(registry.render_models(registry.list_models(client)))
+    elif args.action == "versions":
+        print(registry.render_versions(args.name, registry.versions(client, args.name)))
+    elif args.action == "promote":
+        previous = registry.promote(client, args.name, args.version, args.alias)
+        was = f" (was version {previous})" if previous else ""
+        print(f"models:/{args.name}@{args.alias} -> version {args.version}{was}")
+    else:
+        first = registry.get_version(client, args.name, args.first)
+        second = registry.get_version(client, args.name, args.second)
+        print(registry.render_compare(args.name, first, second))
+    return 0
+
+
+def _model_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="model URI: models:/NAME@ALIAS, models:/NAME/VERSION, ...")
+
+
+def _add_serve(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "serve",
+        _cmd_serve,
+        help="serve MODEL over REST on 127.0.0.1 (mlflow models serve)",
+        description="Serve MODEL (e.g. models:/NAME@champion) with `mlflow models serve` in the "
+        "project's environment; POST /invocations. Ctrl-C stops it and every child process.",
+    )
+    _model_argument(parser)
+    parser.add_argument("--port", type=int, default=SERVE_PORT, help=f"default {SERVE_PORT}")
+    _runs_dir_argument(parser)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from nbops.mlflow.serve import serve_model
+
+    return serve_model(args.model, args.port, _runs_dir(args))
+
+
+def _add_predict(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "predict",
+        _cmd_predict,
+        help="score a CSV/parquet file in batch with MODEL",
+        description="Check INPUT against MODEL's signature, score it, and write INPUT's columns "
+        "plus a prediction column to OUTPUT. Nothing is written when a check fails.",
+    )
+    _model_argument(parser)
+    parser.add_argument("input", type=Path, help="CSV or parquet file to score")
+    parser.add_argument("output", type=Path, help="CSV or parquet file to write")
+    parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    _runs_dir_argument(parser)
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    import os
+
+    from nbops.mlflow.predict import predict
+    from nbops.mlflow.store import model_store_uri
+    from nbops.project import MLFLOW_URI_ENV
+
+    os.environ[MLFLOW_URI_ENV] = model_store_uri(args.model, _runs_dir(args))
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    rows = predict(args.model, args.input, args.output, force=args.force)
+    print(f"wrote {rows} predictions to {args.output}")
+    return 0
+
+
+def _add_ui(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "ui",
+        _cmd_ui,
+        help="the MLflow UI on 127.0.0.1 for the project's tracking store",
+        description="Start `mlflow ui` on 127.0.0.1 for MLFLOW_TRACKING_URI or runs/mlflow.db.",
+    )
+    parser.add_argument("--port", type=int, default=UI_PORT, help=f"default {UI_PORT}")
+    _runs_dir_argument(parser)
+
+
+def _cmd_ui(args: argparse.Namespace) -> int:
+    from nbops.mlflow.serve import serve_ui
+
+    return serve_ui(args.port, _runs_dir(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -296,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_new(subparsers)
     _add_lab(subparsers)
     _add_registry(subparsers)
+    _add_serve(subparsers)
+    _add_predict(subparsers)
+    _add_ui(subparsers)
     return parser
 
 

@@ -9,7 +9,6 @@ inside the child shuts the kernel down before the child exits.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -20,6 +19,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from nbops.files import read_json, write_json_atomic
+from nbops.project import RunFolder
 
 _GRACE_SECONDS = 30
 
@@ -57,9 +59,9 @@ def execute(
             "progress_bar": progress_bar,
             "timeout": timeout,
             "result": str(result_path),
-            "kernel_log": str(kernel_log or Path(scratch, "kernel.log")),
+            "kernel_log": str(kernel_log or RunFolder(Path(scratch)).kernel_log),
         }
-        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        write_json_atomic(spec_path, spec)
         child = subprocess.Popen(
             [sys.executable, "-m", "nbops.execute", str(spec_path)],
             env=dict(env),
@@ -108,14 +110,15 @@ def _kill_session(child: subprocess.Popen) -> None:
 
 
 def _read_result(path: Path, returncode: int) -> dict[str, Any]:
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    return {"status": "failed", "ename": "ExecutionError", "evalue": f"exit code {returncode}"}
+    result = read_json(path)
+    if result is None:
+        return {"status": "failed", "ename": "ExecutionError", "evalue": f"exit code {returncode}"}
+    return result
 
 
 def _child_main(spec_path: str) -> int:
     """Run papermill as the child process: write the result file and exit 0, 1 or 130."""
-    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    spec = read_json(spec_path)
     _divert_stderr(spec["kernel_log"])
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -146,7 +149,7 @@ def _child_main(spec_path: str) -> int:
     except Exception as exc:  # kernel died, timeout, bad notebook: the cause still gets recorded
         result = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc)}
         code = 1
-    Path(spec["result"]).write_text(json.dumps(result), encoding="utf-8")
+    write_json_atomic(spec["result"], result)
     return code
 
 

@@ -1,4 +1,5 @@
-"""Atomic file writes: a temp file in the target's folder, flushed and synced, then one rename.
+"""Atomic file writes (a temp file in the target's folder, flushed and synced, then one rename),
+JSON reads and file digests.
 
 A write that fails (full disk, signal, read-only folder) leaves the previous complete file or
 nothing, never a half-written one, and removes its temp file.
@@ -7,6 +8,7 @@ nothing, never a half-written one, and removes its temp file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -47,3 +49,21 @@ def read_json(path: str | os.PathLike, default: Any = None) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
+
+
+def read_json_object(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON object in `path`; {} when the file is missing, unreadable or not an object."""
+    try:
+        payload = read_json(path, {})
+    except (OSError, ValueError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The sha256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

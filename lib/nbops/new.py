@@ -15,15 +15,15 @@ import nbformat
 from nbformat.v4.nbbase import random_cell_id
 
 from nbops.errors import BadInputError, NotebookError
+from nbops.title import set_title, title_and_intro
 
 NOTEBOOK_SUFFIX = ".ipynb"
 _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _MAX_NAME = 100
 CELL_IDS_MINOR = 5  # nbformat 4.5 introduced cell ids
-_TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s")
 # Execution state a template may carry; a new notebook starts without any of it.
-RUN_METADATA_KEYS = ("papermill", "execution", "widgets")
+RUN_KEYS = ("papermill", "execution", "widgets")
 
 
 @dataclass(frozen=True)
@@ -45,18 +45,8 @@ def list_templates(templates_dir: Path) -> list[Template]:
 
 def purpose(nb: nbformat.NotebookNode) -> str:
     """The first sentence of the first paragraph after the notebook's `# ` title."""
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        match = _TITLE.search(cell.source)
-        if match is None:
-            continue
-        paragraphs = [p for p in re.split(r"\n\s*\n", cell.source[match.end() :]) if p.strip()]
-        if not paragraphs:
-            return ""
-        text = " ".join(paragraphs[0].split())
-        return _SENTENCE_END.split(text, maxsplit=1)[0]
-    return ""
+    _title, intro = title_and_intro(nb.cells)
+    return _SENTENCE_END.split(intro, maxsplit=1)[0] if intro else ""
 
 
 def validate_notebook_name(name: str) -> str:
@@ -97,29 +87,23 @@ def new_notebook(template: str, name: str, *, templates_dir: Path, notebooks_dir
 
 def fresh_copy(nb: nbformat.NotebookNode, *, title: str, template: str) -> nbformat.NotebookNode:
     """`nb` retitled, with new cell ids and without outputs or execution metadata."""
+    from nbstripout import strip_output
+
     nb = nbformat.from_dict(nb)
     nb.nbformat_minor = max(nb.nbformat_minor, CELL_IDS_MINOR)
-    for key in RUN_METADATA_KEYS:
-        nb.metadata.pop(key, None)
+    extra_keys = [f"{scope}.{key}" for scope in ("metadata", "cell.metadata") for key in RUN_KEYS]
+    nb = strip_output(nb, keep_output=False, keep_count=False, keep_id=True, extra_keys=extra_keys)
     nb.metadata.setdefault("nbops", {})["template"] = template
     for cell in nb.cells:
         cell.id = random_cell_id()
-        for key in RUN_METADATA_KEYS:
-            cell.metadata.pop(key, None)
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
     _set_title(nb, title)
     nbformat.validate(nb)
     return nb
 
 
 def _set_title(nb: nbformat.NotebookNode, title: str) -> None:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and _TITLE.search(cell.source):
-            cell.source = _TITLE.sub(lambda _: f"# {title}", cell.source, count=1)
-            return
-    raise NotebookError("the template has no '# ' title in a markdown cell")
+    if not set_title(nb.cells, title):
+        raise NotebookError("the template has no '# ' title in a markdown cell")
 
 
 def _find_template(template: str, templates_dir: Path) -> Path:

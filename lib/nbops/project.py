@@ -23,6 +23,8 @@ THREADS_ENV = "NBOPS_THREADS"  # thread cap for BLAS/OpenMP in the kernel
 # MLflow's own variables, which nbops sets so the notebook's mlflow calls land in the run.
 MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 MLFLOW_RUN_ID_ENV = "MLFLOW_RUN_ID"
+MLFLOW_EXPERIMENT_ID_ENV = "MLFLOW_EXPERIMENT_ID"
+MLFLOW_EXPERIMENT_NAME_ENV = "MLFLOW_EXPERIMENT_NAME"
 
 TRACKING_OFF_VALUES = frozenset({"off", "0", "false", "no"})
 
@@ -60,6 +62,12 @@ def find_project_root(start: Path | None = None) -> Path:
     return nearest or here
 
 
+def relative_to(path: Path, root: Path) -> str:
+    """`path` relative to `root` in POSIX form when it is inside it, else its absolute path."""
+    path, root = Path(path).resolve(), Path(root).resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -77,7 +85,12 @@ class Project:
     @classmethod
     def load(cls, start: Path | None = None) -> Project:
         """The project at or above `start` (see `find_project_root`) with its settings."""
-        root = find_project_root(start).resolve()
+        return cls.at(find_project_root(start))
+
+    @classmethod
+    def at(cls, root: Path) -> Project:
+        """The project rooted at `root` exactly, with the settings of its pyproject.toml."""
+        root = Path(root).resolve()
         pyproject = root / "pyproject.toml"
         config = _read_toml(pyproject) if pyproject.is_file() else {}
         table = config.get("tool", {}).get("nbops", {})

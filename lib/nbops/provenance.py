@@ -10,7 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from nbops.kit.record import DATA_SIDECAR, file_sha256
+from nbops.files import file_sha256
+from nbops.project import RunFolder
 
 KEY_PACKAGES = (
     "nbops",
@@ -58,7 +59,7 @@ def versions() -> dict[str, Any]:
 def data_inputs(run_dir: Path, params: Mapping[str, Any], root: Path) -> list[dict[str, Any]]:
     """The data files of a run: those the notebook recorded, plus existing `*_PATH` parameters."""
     found: dict[str, dict[str, Any]] = {}
-    sidecar = run_dir / DATA_SIDECAR
+    sidecar = RunFolder(run_dir).data_sidecar
     if sidecar.is_file():
         for line in sidecar.read_text(encoding="utf-8").splitlines():
             if line.strip():

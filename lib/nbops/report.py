@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nbops.files import write_text_atomic
+
 
 def render_html(notebook_path: Path, html_path: Path, title: str | None = None) -> Path:
     """Write `html_path`, the notebook rendered for reading (inputs, outputs and plots)."""
@@ -13,7 +15,4 @@ def render_html(notebook_path: Path, html_path: Path, title: str | None = None) 
     nb = nbformat.read(notebook_path, as_version=4)
     resources = {"metadata": {"name": title or notebook_path.stem}}
     body, _resources = HTMLExporter().from_notebook_node(nb, resources=resources)
-    tmp = html_path.with_name(f".{html_path.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(html_path)
-    return html_path
+    return write_text_atomic(html_path, body)

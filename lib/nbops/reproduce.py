@@ -4,7 +4,7 @@ The executed `notebook.ipynb` of a run is the reference. nbval re-runs it in a f
 the project root as working directory (as `nbops run` did), the run's hash seed and thread caps,
 tracking off and results written to a scratch folder, so a reproduction creates no run folder,
 no MLflow run and no registry version. Outputs are compared after the sanitizers of
-`sanitize.cfg`; the result goes to `reproduce.json` in the run folder.
+`sanitize.cfg`; the result goes to the run folder's `reproduce.json` (`RunFolder.reproduce_record`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,20 @@ from typing import Any
 
 from nbops import provenance, runs
 from nbops.errors import BadInputError
-from nbops.kit.record import ROOT_ENV, RUN_DIR_ENV, file_sha256
+from nbops.files import file_sha256, write_json_atomic
 from nbops.nbval_capture import CAPTURE_ENV
+from nbops.project import (
+    MLFLOW_EXPERIMENT_ID_ENV,
+    MLFLOW_EXPERIMENT_NAME_ENV,
+    MLFLOW_RUN_ID_ENV,
+    ROOT_ENV,
+    RUN_DIR_ENV,
+    RUN_ID_ENV,
+    TRACKING_ENV,
+    RunFolder,
+)
 
 SANITIZER = Path(__file__).with_name("sanitize.cfg")
-RESULT_FILE = "reproduce.json"
 MAX_DIFF_LINES = 24
 
 
@@ -65,16 +74,15 @@ def environment_differences(record: dict[str, Any], root: Path) -> list[str]:
 
 def _kernel_env(record: dict[str, Any], root: Path, scratch: Path, capture: Path) -> dict:
     env = dict(os.environ)
-    for name in ("MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"):
+    for name in (MLFLOW_RUN_ID_ENV, MLFLOW_EXPERIMENT_ID_ENV, MLFLOW_EXPERIMENT_NAME_ENV):
         env.pop(name, None)
     env.update({name: value for name, value in (record.get("environment") or {}).items() if value})
     env.update(
         {
             RUN_DIR_ENV: str(scratch),
             ROOT_ENV: str(root),
-            "NBOPS_RUN_ID": record["id"],
-            "NBOPS_TRACKING": "off",
-            "NBOPS_REPRODUCING": "1",
+            RUN_ID_ENV: record["id"],
+            TRACKING_ENV: "off",
             CAPTURE_ENV: str(capture),
         }
     )
@@ -84,9 +92,10 @@ def _kernel_env(record: dict[str, Any], root: Path, scratch: Path, capture: Path
 def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
     """Re-execute a run with nbval and compare its outputs cell by cell; write reproduce.json."""
     record = runs.read_record(run_dir)
-    notebook = run_dir / "notebook.ipynb"
+    folder = RunFolder(run_dir)
+    notebook = folder.notebook
     if not notebook.is_file():
-        raise BadInputError(f"{run_dir} has no notebook.ipynb to reproduce")
+        raise BadInputError(f"{run_dir} has no {notebook.name} to reproduce")
     started, when = time.monotonic(), runs.iso(runs.utc_now())
     differences = environment_differences(record, root)
     # nbval starts its kernel in the notebook's folder: a link in the project root makes that
@@ -112,8 +121,8 @@ def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
         if not cell["passed"]
     ]
     result = Reproduction(run_dir, len(cells), differing, differences)
-    runs.write_json(
-        run_dir / RESULT_FILE,
+    write_json_atomic(
+        folder.reproduce_record,
         {
             "when": when,
             "result": "reproduced" if result.reproduced else "differs",

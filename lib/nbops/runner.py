@@ -15,9 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from nbops import params as params_mod
-from nbops import provenance, runs, tracking
+from nbops import provenance, runs
 from nbops.errors import RunFailedError, RunInterruptedError
-from nbops.kit.record import DATA_SIDECAR, METRICS_FILE, ROOT_ENV, RUN_DIR_ENV
+from nbops.files import write_json_atomic
+from nbops.mlflow import runs as tracking
+from nbops.project import (
+    ROOT_ENV,
+    RUN_DIR_ENV,
+    RUN_ID_ENV,
+    THREADS_ENV,
+    RunFolder,
+    relative_to,
+)
 
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -27,7 +36,6 @@ THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
 )
 DEFAULT_THREADS = "1"
-ARTIFACTS = ("notebook.ipynb", "report.html", "params.json", METRICS_FILE, runs.RUN_RECORD)
 
 
 @dataclass
@@ -71,33 +79,34 @@ def run(request: RunRequest) -> RunResult:
         runs.validate_name(request.name)
     nb, effective, overrides = prepare(request)
     run_dir = runs.allocate(request.runs_dir, request.notebook.stem, request.name)
-    runs.write_json(run_dir / "params.json", effective)
+    folder = RunFolder(run_dir)
+    write_json_atomic(folder.params, effective)
     env = kernel_environment(request, run_dir)
     record = _start_record(request, run_dir, env)
-    runs.write_json(run_dir / runs.RUN_RECORD, record)
+    write_json_atomic(folder.record, record)
     started = time.monotonic()
     tracked = tracking.Tracked()
     try:
         tracked = tracking.start(run_dir, request.runs_dir, request.root, record, effective)
         env.update(tracked.env)
         record["mlflow"] = tracked.record
-        runs.write_json(run_dir / runs.RUN_RECORD, record)
+        write_json_atomic(folder.record, record)
         from nbops.execute import execute
 
         execution = execute(
             request.notebook.resolve(),
-            run_dir / "notebook.ipynb",
+            folder.notebook,
             overrides,
             cwd=request.root,
             env=env,
             kernel_name=_kernel_name(nb),
             progress_bar=request.progress_bar,
             timeout=request.timeout,
-            kernel_log=run_dir / "kernel.log",
+            kernel_log=folder.kernel_log,
         )
         record["status"] = execution.status
         if execution.error:
-            record["error"] = _locate_error(execution.error, nb, run_dir / "notebook.ipynb")
+            record["error"] = _locate_error(execution.error, nb, folder.notebook)
     except KeyboardInterrupt:
         record["status"] = "interrupted"
     finally:
@@ -117,14 +126,14 @@ def kernel_environment(request: RunRequest, run_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env[RUN_DIR_ENV] = str(run_dir.resolve())
     env[ROOT_ENV] = str(request.root.resolve())
-    env["NBOPS_RUN_ID"] = run_dir.name
+    env[RUN_ID_ENV] = run_dir.name
     env.setdefault("PYTHONHASHSEED", "0")
     threads = str(request.threads) if request.threads else None
     for variable in THREAD_VARIABLES:
         if threads:
             env[variable] = threads
         else:
-            env.setdefault(variable, env.get("NBOPS_THREADS", DEFAULT_THREADS))
+            env.setdefault(variable, env.get(THREADS_ENV, DEFAULT_THREADS))
     return env
 
 
@@ -133,19 +142,10 @@ def _kernel_name(nb: Mapping) -> str:
     return spec.get("name") or "python3"
 
 
-def _relative(path: Path, root: Path) -> str:
-    resolved = path.resolve()
-    return (
-        resolved.relative_to(root.resolve()).as_posix()
-        if resolved.is_relative_to(root.resolve())
-        else str(resolved)
-    )
-
-
 def _start_record(request: RunRequest, run_dir: Path, env: Mapping[str, str]) -> dict[str, Any]:
     return {
         "id": run_dir.name,
-        "notebook": _relative(request.notebook, request.root),
+        "notebook": relative_to(request.notebook, request.root),
         "status": "running",
         "started_at": runs.iso(runs.utc_now()),
         "finished_at": None,
@@ -170,21 +170,20 @@ def _finish(
     """Write what a finished run must have, whatever happened; never raise over the real error."""
     record["finished_at"] = runs.iso(runs.utc_now())
     record["duration_s"] = round(time.monotonic() - started, 3)
+    folder = RunFolder(run_dir)
     try:
         record["data"] = provenance.data_inputs(run_dir, effective, request.root)
-        (run_dir / DATA_SIDECAR).unlink(missing_ok=True)
+        folder.data_sidecar.unlink(missing_ok=True)
     except (OSError, ValueError) as exc:
         record["data_error"] = str(exc)
-    metrics = run_dir / METRICS_FILE
-    if not metrics.exists():
-        runs.write_json(metrics, {})
-    notebook = run_dir / "notebook.ipynb"
-    if notebook.exists():
+    if not folder.metrics.exists():
+        write_json_atomic(folder.metrics, {})
+    if folder.notebook.exists():
         try:
             from nbops.report import render_html
 
             render_html(
-                notebook, run_dir / "report.html", title=f"{run_dir.name} ({record['status']})"
+                folder.notebook, folder.report, title=f"{run_dir.name} ({record['status']})"
             )
         except Exception as exc:  # a report failure must not hide the run's own outcome
             record["report_error"] = f"{type(exc).__name__}: {exc}"
@@ -196,7 +195,7 @@ def _finish(
         record["model_card_error"] = f"{type(exc).__name__}: {exc}"
     if tracked is not None:
         tracking.finish(tracked, run_dir, request.root, record)
-    runs.write_json(run_dir / runs.RUN_RECORD, record)
+    write_json_atomic(folder.record, record)
 
 
 def _locate_error(error: Mapping, nb: Mapping, executed_path: Path) -> dict[str, Any]:

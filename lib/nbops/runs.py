@@ -1,8 +1,11 @@
-"""Run folders under `runs/`: allocate them uniquely and atomically, record run.json, find them."""
+"""Run folders in the runs folder: allocate them uniquely and atomically, read and find records.
+
+Which files a run folder holds is `nbops.project.RunFolder`'s business; this module creates the
+folders, keeps the `latest` pointer, and lists and finds the runs.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from datetime import UTC, datetime
@@ -10,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from nbops.errors import BadInputError
+from nbops.files import read_json, write_text_atomic
+from nbops.project import LATEST, RunFolder
 
-RUN_RECORD = "run.json"
-LATEST = "latest"
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MAX_NAME = 64
 
@@ -28,7 +31,7 @@ def iso(moment: datetime) -> str:
 
 
 def validate_name(name: str) -> str:
-    """Accept a run name made of letters, digits, '.', '_' and '-' that cannot leave `runs/`."""
+    """Accept a run name of letters, digits, '.', '_' and '-' that cannot leave the runs folder."""
     if not _NAME_PATTERN.match(name) or ".." in name or len(name) > _MAX_NAME:
         raise BadInputError(
             f"run name {name!r} is not allowed: use up to {_MAX_NAME} letters, digits, "
@@ -55,7 +58,7 @@ def allocate(runs_dir: Path, notebook_stem: str, name: str | None = None, now=No
 
 
 def point_latest(runs_dir: Path, run_dir: Path) -> None:
-    """Make `runs/latest` a relative symlink to `run_dir`, replacing the old link atomically."""
+    """Point the runs folder's `latest` symlink at `run_dir`, replacing the old link atomically."""
     link = runs_dir / LATEST
     tmp = runs_dir / f".{LATEST}.{os.getpid()}.tmp"
     try:
@@ -65,29 +68,22 @@ def point_latest(runs_dir: Path, run_dir: Path) -> None:
         os.replace(tmp, link)
     except OSError:
         # Filesystems without symlinks still get a pointer file.
-        (runs_dir / "LATEST").write_text(run_dir.name + "\n", encoding="utf-8")
-
-
-def write_json(path: Path, payload: Any) -> None:
-    """Write JSON atomically: a temp file in the same folder, then a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+        write_text_atomic(runs_dir / LATEST.upper(), run_dir.name + "\n")
 
 
 def read_record(run_dir: Path) -> dict[str, Any]:
     """The run record of a run folder."""
-    path = run_dir / RUN_RECORD
+    path = RunFolder(run_dir).record
     if not path.is_file():
-        raise BadInputError(f"{run_dir} is not a run folder: no {RUN_RECORD}")
-    return json.loads(path.read_text(encoding="utf-8"))
+        raise BadInputError(f"{run_dir} is not a run folder: no {path.name}")
+    return read_json(path)
 
 
 def find(runs_dir: Path, ref: str) -> Path:
     """A run folder from `latest`, a run id, or a path to the folder."""
     candidates = [Path(ref), runs_dir / ref]
     for candidate in candidates:
-        if (candidate / RUN_RECORD).is_file():
+        if RunFolder(candidate).is_run():
             return candidate.resolve()
     raise BadInputError(f"no run {ref!r}: give a folder under {runs_dir}, a run id or 'latest'")
 
@@ -98,6 +94,6 @@ def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
         return []
     records = []
     for folder in sorted(runs_dir.iterdir()):
-        if folder.is_dir() and not folder.is_symlink() and (folder / RUN_RECORD).is_file():
+        if folder.is_dir() and not folder.is_symlink() and RunFolder(folder).is_run():
             records.append(read_record(folder))
     return records

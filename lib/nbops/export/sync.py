@@ -8,16 +8,15 @@ only when asked to prune) and never touches a hand-written file.
 from __future__ import annotations
 
 import keyword
-import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbops.errors import BadInputError
 from nbops.export.collect import collect, find_notebooks
 from nbops.export.render import is_generated, module_text, package_init_text, ruff_format
+from nbops.files import write_text_atomic
+from nbops.project import DEFAULTS, Project
 
-NOTEBOOKS_DIR = "notebooks"
 LIB_DIR = "lib"
 
 
@@ -32,7 +31,7 @@ class Finding:
     def __str__(self) -> str:
         if self.problem == "orphaned":
             return f"{self.path}: orphaned, no notebook exports it any more (`--prune` removes it)"
-        source = self.notebook or f"the notebooks under {NOTEBOOKS_DIR}/"
+        source = self.notebook or f"the notebooks under {DEFAULTS['notebooks-dir']}/"
         if self.problem == "missing":
             return f"{self.path}: missing, generated from {source}"
         return f"{self.path}: out of date with {source} (changed there, or edited by hand here)"
@@ -65,15 +64,14 @@ class ExportReport:
 
 def export_package(root: Path) -> str:
     """The name of the user's export package, from `[tool.nbops] export-package`."""
-    pyproject = root / "pyproject.toml"
-    try:
-        config = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"cannot read {pyproject}: {exc}") from exc
-    name = config.get("tool", {}).get("nbops", {}).get("export-package")
+    project = Project.at(root)
+    if not project.pyproject.is_file():
+        raise BadInputError(f"cannot read {project.pyproject}: there is no such file")
+    name = project.settings.get("export-package")  # no default: the user names their package
     if not name:
         raise BadInputError(
-            f'set the export package in {pyproject.name}: [tool.nbops] export-package = "nblib"'
+            f"set the export package in {project.pyproject.name}: "
+            '[tool.nbops] export-package = "nblib"'
         )
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise BadInputError(f"[tool.nbops] export-package = {name!r} is not a package name")
@@ -87,7 +85,7 @@ def plan(root: Path) -> ExportPlan:
     package = export_package(root)
     folder = root / LIB_DIR / package
     result = ExportPlan(root, package)
-    modules = collect(find_notebooks(root / NOTEBOOKS_DIR), root)
+    modules = collect(find_notebooks(Project.at(root).notebooks_dir), root)
     for name, module in modules.items():
         path = folder / f"{name}.py"
         result.files[path] = ruff_format(module_text(module), result.label(path), root)
@@ -132,7 +130,8 @@ def export(root: Path, *, prune: bool = False) -> ExportReport:
         if path.exists() and _read(path) == text:
             report.unchanged.append(expected.label(path))
             continue
-        _write_atomically(path, text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text)
         report.written.append(expected.label(path))
     for path in expected.orphans:
         report.orphans.append(expected.label(path))
@@ -144,14 +143,3 @@ def export(root: Path, *, prune: bool = False) -> ExportReport:
 
 def _read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_bytes(text.encode("utf-8"))
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

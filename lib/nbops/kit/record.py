@@ -1,12 +1,13 @@
-"""Where a notebook's results go: the run folder's metrics, figures and data provenance.
+"""Where a notebook's results go: the run folder's metrics, figures, models and data provenance.
 
 Under `nbops run` the runner sets NBOPS_RUN_DIR; opened interactively, results go to
-`runs/interactive/` under the project root, so the same cells work in both places.
+`interactive/` in the project's runs folder (`[tool.nbops] runs-dir`), so the same cells work in
+both places. File names and the project root come from `nbops.project`; every write is atomic.
 """
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
 import math
 import numbers
@@ -14,40 +15,23 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-RUN_DIR_ENV = "NBOPS_RUN_DIR"
-ROOT_ENV = "NBOPS_PROJECT_ROOT"
-DATA_SIDECAR = ".data.jsonl"
-METRICS_FILE = "metrics.json"
-FIGURES_DIR = "figures"
-MODEL_SUFFIX = ".skops"
+from nbops.files import file_sha256, read_json, write_bytes_atomic, write_json_atomic
+from nbops.project import INTERACTIVE_RUN, RUN_DIR_ENV, Project, RunFolder, find_project_root
+
+MODEL_SUFFIX = RunFolder(Path()).model("model").suffix
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
 
 
-def find_project_root(start: Path | None = None) -> Path:
-    """The nbops project at or above `start` (the cwd): the nearest folder whose pyproject.toml has
-    a [tool.nbops] table, else the nearest with any pyproject.toml, else `start` itself."""
-    here = (start or Path.cwd()).resolve()
-    nearest = None
-    for folder in (here, *here.parents):
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            if "[tool.nbops" in pyproject.read_text(encoding="utf-8"):
-                return folder
-            nearest = nearest or folder
-    return nearest or here
-
-
 def project_root() -> Path:
-    """The project root: NBOPS_PROJECT_ROOT (set by `nbops run`), else `find_project_root()`."""
-    if os.environ.get(ROOT_ENV):
-        return Path(os.environ[ROOT_ENV])
+    """The project root: NBOPS_PROJECT_ROOT (set by `nbops run`), else the nearest project."""
     return find_project_root()
 
 
 def run_dir() -> Path:
     """The folder this run's results go to (created if missing)."""
-    folder = Path(os.environ.get(RUN_DIR_ENV) or project_root() / "runs" / "interactive")
+    managed = os.environ.get(RUN_DIR_ENV)
+    folder = Path(managed) if managed else Project.load().runs_dir / INTERACTIVE_RUN
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -69,22 +53,22 @@ def _as_number(name: str, value: object) -> float | int:
 def record_metrics(metrics: Mapping[str, object]) -> dict[str, float | int]:
     """Merge `metrics` into the run's metrics.json and return everything recorded so far."""
     clean = {str(name): _as_number(str(name), value) for name, value in metrics.items()}
-    path = run_dir() / METRICS_FILE
-    recorded = json.loads(path.read_text()) if path.exists() else {}
+    path = RunFolder(run_dir()).metrics
+    recorded = read_json(path, {})
     recorded.update(clean)
-    _write_json(path, dict(sorted(recorded.items())))
+    write_json_atomic(path, dict(sorted(recorded.items())))
     return recorded
 
 
 def save_figure(fig, name: str) -> Path:
     """Save a matplotlib figure as figures/<name>.png in the run folder and return its path."""
     _check_plain_name(name, "figure", "roc_curve")
-    folder = run_dir() / FIGURES_DIR
+    folder = RunFolder(run_dir()).figures
     folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.png"
+    image = io.BytesIO()
     # No Software/date metadata: the same figure gives the same bytes in every run.
-    fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
-    return path
+    fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    return write_bytes_atomic(folder / f"{name}.png", image.getvalue())
 
 
 def save_model(model, name: str = "model") -> Path:
@@ -92,9 +76,7 @@ def save_model(model, name: str = "model") -> Path:
     import skops.io
 
     _check_plain_name(name, "model", "model")
-    path = run_dir() / f"{name}{MODEL_SUFFIX}"
-    skops.io.dump(model, path)
-    return path
+    return write_bytes_atomic(RunFolder(run_dir()).model(name), skops.io.dumps(model))
 
 
 def load_model(path: str | os.PathLike, trusted_modules: tuple[str, ...] = TRUSTED_MODEL_MODULES):
@@ -111,15 +93,6 @@ def load_model(path: str | os.PathLike, trusted_modules: tuple[str, ...] = TRUST
     return skops.io.load(path, trusted=untrusted)
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """The sha256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def record_dataset(path: str | os.PathLike, rows: int) -> dict:
     """Note that the notebook read `path` (rows, sha256), for the run record."""
     resolved = Path(path).resolve()
@@ -127,7 +100,7 @@ def record_dataset(path: str | os.PathLike, rows: int) -> dict:
     shown = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
     entry = {"path": shown, "sha256": file_sha256(resolved), "rows": int(rows)}
     if in_managed_run():
-        with open(run_dir() / DATA_SIDECAR, "a", encoding="utf-8") as handle:
+        with open(RunFolder(run_dir()).data_sidecar, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
     return entry
 
@@ -135,9 +108,3 @@ def record_dataset(path: str | os.PathLike, rows: int) -> dict:
 def _check_plain_name(name: str, what: str, example: str) -> None:
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"{what} name {name!r} must be a plain file name such as {example!r}")
-
-
-def _write_json(path: Path, payload: object) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

@@ -4,8 +4,8 @@ The run folder stays the source of truth; MLflow mirrors it. `start` opens the r
 `EXPERIMENT_NAME` or the notebook's name) and returns the variables that make the notebook's own
 `mlflow` calls land in it; `finish` logs parameters, metrics, the input data as datasets and the
 run's files as artifacts, then ends the run FINISHED, FAILED or KILLED. A tracking failure never
-costs the run: it is noted in run.json and in one line on stderr. This is the only runner-side
-module that imports mlflow, and it does so inside the functions.
+costs the run: it is noted in run.json and in one line on stderr. mlflow is imported inside the
+functions.
 """
 
 from __future__ import annotations
@@ -20,21 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbops.kit.record import FIGURES_DIR, METRICS_FILE
-from nbops.kit.tracking import (
-    RUN_ID_ENV,
-    TABLES_DIR,
+from nbops.files import read_json_object
+from nbops.mlflow import store
+from nbops.mlflow.store import ensure_experiment, first_line, tracking_uri
+from nbops.project import (
+    MLFLOW_EXPERIMENT_ID_ENV,
+    MLFLOW_RUN_ID_ENV,
+    MLFLOW_URI_ENV,
     TRACKING_ENV,
-    URI_ENV,
-    ensure_experiment,
+    RunFolder,
+    relative_to,
     tracking_enabled,
-    tracking_uri,
 )
 
 EXPERIMENT_PARAMETER = "EXPERIMENT_NAME"
 STATUSES = {"succeeded": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
-FILE_ARTIFACTS = ("notebook.ipynb", "report.html", "params.json", METRICS_FILE, "model_card.md")
-FOLDER_ARTIFACTS = (FIGURES_DIR, TABLES_DIR)
 _DIGEST_CHARS = 16  # MLflow stores at most 36 characters of a dataset digest
 _MAX_PARAM = 6000
 _BATCH = 100
@@ -59,10 +59,8 @@ def start(
         return Tracked(env={TRACKING_ENV: "off"})
     uri = tracking_uri(runs_dir)
     try:
-        import mlflow
-
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # no store-creation chatter
-        client = mlflow.MlflowClient(uri)
+        client = store.client(uri)
         name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
         experiment_id = ensure_experiment(client, name, runs_dir)
         run = client.create_run(
@@ -71,7 +69,7 @@ def start(
     except Exception as exc:  # the run goes on untracked (the kit's helpers too); say why
         return Tracked(env={TRACKING_ENV: "off"}, record=_failure(uri, None, "start", exc))
     run_id = run.info.run_id
-    env = {URI_ENV: uri, RUN_ID_ENV: run_id, "MLFLOW_EXPERIMENT_ID": experiment_id}
+    env = {MLFLOW_URI_ENV: uri, MLFLOW_RUN_ID_ENV: run_id, MLFLOW_EXPERIMENT_ID_ENV: experiment_id}
     return Tracked(uri, run_id, experiment_id, env, {"tracking_uri": uri, "run_id": run_id})
 
 
@@ -83,17 +81,12 @@ def _tags(run_dir: Path, root: Path, record: Mapping) -> dict[str, str]:
         "mlflow.user": _user(),
         "nbops.notebook": record["notebook"],
         "nbops.run_id": record["id"],
-        "nbops.run_dir": _relative(run_dir, root),
+        "nbops.run_dir": relative_to(run_dir, root),
         "nbops.git_dirty": str(git.get("dirty")),
     }
     if git.get("commit"):
         tags["mlflow.source.git.commit"] = git["commit"]
     return tags
-
-
-def _relative(path: Path, root: Path) -> str:
-    path, root = path.resolve(), root.resolve()
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def _user() -> str:
@@ -108,15 +101,14 @@ def finish(tracked: Tracked, run_dir: Path, root: Path, record: dict[str, Any]) 
     if tracked.run_id is None:
         return
     try:
-        from mlflow import MlflowClient
-
-        client = MlflowClient(tracked.uri)
+        client = store.client(tracked.uri)
     except Exception as exc:
         record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
         return
     try:
-        _log_params(client, tracked.run_id, _read_json(run_dir / "params.json"))
-        _log_metrics(client, tracked.run_id, _read_json(run_dir / METRICS_FILE))
+        folder = RunFolder(run_dir)
+        _log_params(client, tracked.run_id, read_json_object(folder.params))
+        _log_metrics(client, tracked.run_id, read_json_object(folder.metrics))
         _log_datasets(client, tracked.run_id, record.get("data") or [], root)
         _log_files(client, tracked.run_id, run_dir, record)
     except Exception as exc:
@@ -191,26 +183,19 @@ def _log_datasets(client: Any, run_id: str, data: list[Mapping], root: Path) -> 
 
 
 def _log_files(client: Any, run_id: str, run_dir: Path, record: Mapping) -> None:
-    for name in FILE_ARTIFACTS:
-        if (run_dir / name).is_file():
-            client.log_artifact(run_id, str(run_dir / name))
-    for name in FOLDER_ARTIFACTS:
-        if (run_dir / name).is_dir() and any((run_dir / name).iterdir()):
-            client.log_artifacts(run_id, str(run_dir / name), artifact_path=name)
-    client.log_dict(run_id, dict(record), "run.json")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    return payload if isinstance(payload, dict) else {}
+    folder = RunFolder(run_dir)
+    for path in folder.artifact_files:
+        if path.is_file():
+            client.log_artifact(run_id, str(path))
+    for path in folder.artifact_folders:
+        if path.is_dir() and any(path.iterdir()):
+            client.log_artifacts(run_id, str(path), artifact_path=path.name)
+    client.log_dict(run_id, dict(record), folder.record.name)
 
 
 def _failure(uri: str | None, run_id: str | None, when: str, exc: BaseException) -> dict:
     """run.json's note of a tracking failure, also said in one line on stderr."""
-    lines = str(exc).strip().splitlines()
-    reason = f"{type(exc).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")
+    reason = f"{type(exc).__name__}: {first_line(exc) if str(exc).strip() else ''}".rstrip(": ")
     consequence = "the run goes on untracked" if when == "start" else "the run folder is complete"
     print(
         f"nbops: warning: MLflow tracking failed at {when} ({reason}); {consequence}",

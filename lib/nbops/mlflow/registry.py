@@ -1,4 +1,4 @@
-"""`nbops registry`: list registered models, their versions, promote by alias, compare two versions.
+"""The model registry: registered models, their versions, promotion by alias, two versions compared.
 
 A version's parameters and metrics are those of the MLflow run that logged it (the nbops run),
 so `compare` shows what changed between two trainings. mlflow is imported inside the functions.
@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from nbops.errors import BadInputError
-from nbops.kit.tracking import STORE_FILE, is_embedded, tracking_uri
+from nbops.mlflow.store import first_line
 
 DIFFERS = "*"
 
@@ -28,19 +27,6 @@ class Version:
     gate: str
     params: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
-
-
-def connect(runs_dir: Path) -> Any:
-    """An MlflowClient on MLFLOW_TRACKING_URI or the embedded store (which must exist)."""
-    uri = tracking_uri(runs_dir)
-    if is_embedded(uri, runs_dir) and not (runs_dir / STORE_FILE).is_file():
-        raise BadInputError(
-            f"no MLflow store at {runs_dir / STORE_FILE} yet: run a notebook first "
-            "(make run-notebook) or set MLFLOW_TRACKING_URI"
-        )
-    import mlflow
-
-    return mlflow.MlflowClient(uri)
 
 
 def list_models(client: Any) -> list[dict[str, Any]]:
@@ -90,7 +76,7 @@ def promote(client: Any, name: str, version: str, alias: str) -> str | None:
     try:
         client.set_registered_model_alias(name, alias, str(version))
     except MlflowException as exc:
-        raise BadInputError(f"cannot set alias {alias!r}: {_first_line(exc)}") from None
+        raise BadInputError(f"cannot set alias {alias!r}: {first_line(exc)}") from None
     return None if previous is None else str(previous)
 
 
@@ -194,51 +180,3 @@ def _when(timestamp_ms: int | None) -> str:
 
 def _quote(name: str) -> str:
     return name.replace("'", "\\'")
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def add_arguments(parser: Any) -> None:
-    """The `nbops registry` sub-commands."""
-    import argparse
-
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--runs-dir", type=Path, help="where the embedded store is (runs/)")
-    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
-    add = actions.add_parser
-    add("list", help="registered models with their versions and aliases", parents=[common])
-    versions_parser = add("versions", help="versions of NAME: metrics, aliases", parents=[common])
-    versions_parser.add_argument("name")
-    promote_parser = add("promote", help="point NAME@ALIAS at VERSION", parents=[common])
-    promote_parser.add_argument("name")
-    promote_parser.add_argument("version")
-    promote_parser.add_argument("--alias", default="champion", help="alias (default champion)")
-    compare_parser = add("compare", help="parameters and metrics of two versions", parents=[common])
-    compare_parser.add_argument("name")
-    compare_parser.add_argument("first", metavar="V1")
-    compare_parser.add_argument("second", metavar="V2")
-    for action, sub in actions.choices.items():
-        sub.set_defaults(action=action)
-
-
-def main(args: Any) -> int:
-    """Run one `nbops registry` action and print its result."""
-    from nbops.kit.record import project_root
-
-    client = connect(args.runs_dir or project_root() / "runs")
-    if args.action == "list":
-        print(render_models(list_models(client)))
-    elif args.action == "versions":
-        print(render_versions(args.name, versions(client, args.name)))
-    elif args.action == "promote":
-        previous = promote(client, args.name, args.version, args.alias)
-        was = f" (was version {previous})" if previous else ""
-        print(f"models:/{args.name}@{args.alias} -> version {args.version}{was}")
-    else:
-        first = get_version(client, args.name, args.first)
-        second = get_version(client, args.name, args.second)
-        print(render_compare(args.name, first, second))
-    return 0

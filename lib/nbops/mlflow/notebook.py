@@ -1,0 +1,179 @@
+"""MLflow from inside a notebook: the run to log into, the fitted pipeline, gated registration.
+
+Under `nbops run` the runner has opened an MLflow run and passed its id (MLFLOW_RUN_ID) and
+store (MLFLOW_TRACKING_URI) to the kernel, so these functions log into that run. Opened
+interactively, they open a run of their own in the project's store (see `store`). The notebook
+helpers in `nbops.kit.tracking` are thin calls into this module.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from nbops.mlflow.store import ensure_experiment, quiet_mlflow, tracking_uri
+from nbops.project import MLFLOW_RUN_ID_ENV, Project, tracking_enabled
+
+CHALLENGER = "challenger"
+# What a served or batch-scored pipeline needs; listed so log_model skips its slow inference.
+MODEL_REQUIREMENTS = ("mlflow", "scikit-learn", "skops", "pandas", "numpy", "scipy")
+MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
+
+
+def active_run(experiment_name: str | None = None) -> Any:
+    """The MLflow run to log into: the active one, the one nbops opened, or a new one."""
+    import mlflow
+
+    run = mlflow.active_run()
+    if run is not None:
+        return run
+    runs_dir = Project.load().runs_dir
+    mlflow.set_tracking_uri(tracking_uri(runs_dir))
+    run_id = os.environ.get(MLFLOW_RUN_ID_ENV)
+    if run_id:  # a managed run: nbops ends it when the notebook is done
+        return mlflow.start_run(run_id=run_id)
+    name = experiment_name or _interactive_experiment()
+    experiment_id = ensure_experiment(mlflow.MlflowClient(), name, runs_dir)
+    return mlflow.start_run(experiment_id=experiment_id)
+
+
+def _interactive_experiment() -> str:
+    """The notebook's name in JupyterLab (ipykernel's `__session__`), else 'interactive'."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        session = shell.user_ns.get("__session__") if shell is not None else None
+    except ImportError:
+        session = None
+    return Path(session).stem if session else "interactive"
+
+
+def pip_requirements() -> list[str]:
+    """Pinned requirements of a logged pipeline, from the versions installed here."""
+    pins = []
+    for name in MODEL_REQUIREMENTS:
+        try:
+            pins.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return pins
+
+
+def model_signature(model: Any, X_example: Any) -> Any:
+    """The input/output signature of `model`, inferred from `X_example` (the training rows).
+
+    Columns with missing values in `X_example` are optional; integer columns stay integers, so a
+    served model accepts JSON integers (a batch file whose integers have gaps is rejected).
+    """
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    frame = pd.DataFrame(X_example)
+    with warnings.catch_warnings():  # the hint about integer columns is printed to stderr
+        warnings.filterwarnings("ignore", message=".*[Ii]nteger column")
+        return infer_signature(frame, model.predict(frame.head(5)))
+
+
+def log_model(
+    model: Any,
+    X_example: Any,
+    *,
+    name: str = "model",
+    registered_model_name: str | None = None,
+    experiment_name: str | None = None,
+) -> Any:
+    """Log a fitted scikit-learn pipeline with signature and input example; return its ModelInfo."""
+    if not tracking_enabled():
+        return None  # silent: a cell's output must not depend on tracking (see reproduce)
+    with quiet_mlflow():
+        import mlflow.sklearn
+        import pandas as pd
+        import skops.io
+
+        active_run(experiment_name)
+        frame = pd.DataFrame(X_example)
+        example = frame.dropna().head(5) if len(frame.dropna()) else frame.head(5)
+        info = mlflow.sklearn.log_model(
+            model,
+            name=name,
+            signature=model_signature(model, frame),
+            input_example=example,
+            pip_requirements=pip_requirements(),
+            skops_trusted_types=skops.io.get_untrusted_types(data=skops.io.dumps(model)),
+            registered_model_name=registered_model_name,
+        )
+    return info
+
+
+def load_logged_model(uri: str) -> Any:
+    """A scikit-learn model logged to MLflow (`models:/...`, `runs:/...`)."""
+    import mlflow.sklearn
+
+    return mlflow.sklearn.load_model(uri)
+
+
+@dataclass
+class Registration:
+    """What `register_if_passes` did: the version (if any), the alias and why."""
+
+    version: str | None
+    alias: str | None
+    reason: str
+
+
+def register_if_passes(
+    model_info: Any,
+    metrics: Mapping[str, float],
+    *,
+    register: bool,
+    name: str,
+    gate_metric: str,
+    gate_threshold: float,
+    greater_is_better: bool = True,
+) -> Registration:
+    """Register the logged model as `name`; alias it `challenger` only if its gate metric passes.
+
+    The printed line depends only on the metrics and the Configs, never on whether tracking is
+    on, so a reproduction (tracking off) shows the same output as the tracked run.
+    """
+    if gate_metric not in metrics:
+        known = ", ".join(sorted(metrics))
+        raise KeyError(f"GATE_METRIC {gate_metric!r} is not a recorded metric; choose from {known}")
+    value = float(metrics[gate_metric])
+    passed = value >= gate_threshold if greater_is_better else value <= gate_threshold
+    relation = (">=" if passed else "<") if greater_is_better else ("<=" if passed else ">")
+    verdict = f"{gate_metric}={value:.4f} {relation} GATE_THRESHOLD={gate_threshold}"
+    if not register:
+        print(f"REGISTER_MODEL is False: not registered ({verdict})")
+        return Registration(None, None, f"not registered: REGISTER_MODEL is False ({verdict})")
+    if passed:
+        print(f"gate passed ({verdict}): the registered version gets @{CHALLENGER}")
+    else:
+        print(f"gate failed ({verdict}): the registered version gets no alias")
+    if model_info is None:
+        return Registration(None, None, f"not registered: tracking is off ({verdict})")
+    version = _register(model_info.model_uri, name, passed, verdict)
+    if not passed:
+        return Registration(version, None, f"{name} v{version} has no alias: {verdict}")
+    return Registration(version, CHALLENGER, f"{name} v{version} is @{CHALLENGER}: {verdict}")
+
+
+def _register(model_uri: str, name: str, passed: bool, verdict: str) -> str:
+    """Register `model_uri` as a new version of `name`, tag its gate, alias it if it passed."""
+    with quiet_mlflow():
+        import mlflow
+
+        version = mlflow.register_model(model_uri, name).version
+        client = mlflow.MlflowClient()
+        client.set_model_version_tag(
+            name, version, "gate", f"{'passed' if passed else 'failed'}: {verdict}"
+        )
+        if passed:
+            client.set_registered_model_alias(name, CHALLENGER, version)
+    return str(version)

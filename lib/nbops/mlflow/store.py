@@ -1,0 +1,112 @@
+"""The tracking store: its URI, the embedded sqlite store under the runs folder, a client.
+
+MLFLOW_TRACKING_URI points a team at a real server; without it the store is `mlflow.db` in the
+project's runs folder, with artifacts under `mlartifacts/` beside it. mlflow is imported inside
+the functions that need it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from nbops.errors import BadInputError
+from nbops.project import MLFLOW_URI_ENV
+
+STORE_FILE = "mlflow.db"
+ARTIFACTS_DIR = "mlartifacts"
+
+
+def default_tracking_uri(runs_dir: Path) -> str:
+    """The embedded store: a sqlite database in the runs folder."""
+    return f"sqlite:///{(Path(runs_dir) / STORE_FILE).resolve().as_posix()}"
+
+
+def tracking_uri(runs_dir: Path) -> str:
+    """MLFLOW_TRACKING_URI when the user set it, else the embedded store under `runs_dir`."""
+    return os.environ.get(MLFLOW_URI_ENV) or default_tracking_uri(runs_dir)
+
+
+def is_embedded(uri: str, runs_dir: Path) -> bool:
+    """True when `uri` is the embedded store of `runs_dir`."""
+    return uri == default_tracking_uri(runs_dir)
+
+
+def artifacts_root(runs_dir: Path) -> Path:
+    """The folder the embedded store keeps artifacts in."""
+    return (Path(runs_dir) / ARTIFACTS_DIR).resolve()
+
+
+def existing_store_uri(runs_dir: Path) -> str:
+    """The tracking URI, checking that the embedded store exists when it is the one in use."""
+    uri = tracking_uri(runs_dir)
+    if is_embedded(uri, runs_dir) and not (Path(runs_dir) / STORE_FILE).is_file():
+        raise BadInputError(
+            f"no MLflow store at {Path(runs_dir) / STORE_FILE} yet: run a notebook first "
+            "(make run-notebook) or set MLFLOW_TRACKING_URI"
+        )
+    return uri
+
+
+def model_store_uri(model_uri: str, runs_dir: Path) -> str:
+    """The store a model URI refers to (which must exist for models:/ and runs:/ URIs)."""
+    if model_uri.startswith(("models:/", "runs:/")):
+        return existing_store_uri(runs_dir)
+    return tracking_uri(runs_dir)
+
+
+def client(uri: str) -> Any:
+    """An MlflowClient on `uri`."""
+    import mlflow
+
+    return mlflow.MlflowClient(uri)
+
+
+def connect(runs_dir: Path) -> Any:
+    """An MlflowClient on MLFLOW_TRACKING_URI or the embedded store (which must exist)."""
+    return client(existing_store_uri(runs_dir))
+
+
+def ensure_experiment(mlflow_client: Any, name: str, runs_dir: Path) -> str:
+    """The id of experiment `name`, created (artifacts under the runs folder) when missing."""
+    experiment = mlflow_client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = None
+    if is_embedded(mlflow_client.tracking_uri, runs_dir):
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "experiment"
+        location = (artifacts_root(runs_dir) / slug).as_uri()
+    return mlflow_client.create_experiment(name, artifact_location=location)
+
+
+@contextlib.contextmanager
+def errors_only() -> Iterator[None]:
+    """Let only MLflow's ERROR logs through (no INFO chatter, no WARNING notes)."""
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def quiet_mlflow() -> Iterator[None]:
+    """Keep MLflow's progress chatter (INFO logs, stderr notes, import warnings) out of cells."""
+    with errors_only(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        yield
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an MLflow error (at most 300 characters), for a one-line message."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
