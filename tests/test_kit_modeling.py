@@ -1,4 +1,4 @@
-"""nbops.kit.modeling: preprocessing by column kind, named classifiers and the grid search."""
+"""nbops.kit.models: preprocessing by column kind, named classifiers and regressors, the grid."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from nbops.kit.data import feature_types
-from nbops.kit.modeling import (
+from nbops.kit.models import (
     MODELS,
     grid_search_results,
     make_classifier,
-    make_grid_search,
     make_param_grid,
     make_preprocessor,
 )
@@ -125,7 +125,9 @@ def test_grid_search_fits_on_training_rows_and_ranks_candidates(penguins: pd.Dat
         [("preprocess", _preprocessor_for(penguins, "species")), ("classifier", classifier)]
     )
     grid = make_param_grid("logistic_regression", n_estimators=[], max_depth=[], c=[0.001, 1.0])
-    search = make_grid_search(pipeline, grid, cv_folds=3, scoring="f1_macro", random_state=0)
+    # as the classification template builds it: shuffled stratified folds, best refitted
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    search = GridSearchCV(pipeline, grid, scoring="f1_macro", cv=folds, refit=True)
     search.fit(X, y)
     results = grid_search_results(search)
     assert results.columns.tolist() == ["C", "mean_score", "std_score", "rank"]
