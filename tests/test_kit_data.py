@@ -22,7 +22,7 @@ from nbops.kit.data import (
     validate_numeric_target,
     validate_target,
 )
-from nbops.kit.errors import DataError, KitError
+from nbops.kit.errors import DataError, DriftDetectedError, KitError
 from nbops.kit.record import file_sha256
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -242,5 +242,6 @@ def test_target_split_report_puts_the_splits_side_by_side(penguins: pd.DataFrame
     assert report.loc["count", "train"] + report.loc["count", "test"] == 342
 
 
-def test_every_data_error_is_a_kit_error_and_a_value_error() -> None:
-    assert issubclass(DataError, KitError) and issubclass(KitError, ValueError)
+def test_every_kit_error_derives_from_kit_error_a_value_error() -> None:
+    assert issubclass(KitError, ValueError)
+    assert issubclass(DataError, KitError) and issubclass(DriftDetectedError, KitError)

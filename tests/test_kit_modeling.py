@@ -7,18 +7,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from nbops.kit.data import feature_types
+from nbops.kit.errors import KitError
 from nbops.kit.models import (
     MODELS,
     grid_search_results,
     make_classifier,
     make_param_grid,
     make_preprocessor,
+    make_regressor,
 )
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -99,6 +106,21 @@ def test_make_classifier_lists_the_choices_for_an_unknown_name() -> None:
     with pytest.raises(ValueError, match="random_forest, hist_gradient_boosting"):
         make_classifier("svm", n_estimators=1, max_depth=None, c=1.0, max_iter=1, random_state=0)
     assert set(MODELS) == {"random_forest", "hist_gradient_boosting", "logistic_regression"}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        pytest.param("random_forest", RandomForestRegressor, id="forest"),
+        pytest.param("hist_gradient_boosting", HistGradientBoostingRegressor, id="boosting"),
+        pytest.param("ridge", Ridge, id="ridge"),
+    ],
+)
+def test_make_regressor_builds_the_named_model(name: str, kind: type) -> None:
+    model = make_regressor(name, n_estimators=17, max_depth=3, alpha=0.5, random_state=7)
+    assert isinstance(model, kind) and model.random_state == 7
+    with pytest.raises(KitError, match="unknown MODEL 'svr': choose one of random_forest"):
+        make_regressor("svr", n_estimators=1, max_depth=None, alpha=1.0, random_state=0)
 
 
 def test_make_param_grid_addresses_the_classifier_step() -> None:

@@ -1,7 +1,7 @@
-"""Run Evidently on the two tables of a drift check, read its results, judge drift, plot it.
+"""Run Evidently on the two tables of a drift check, read its results, and judge drift.
 
-The tables and their compared columns come from `nbops.kit.drift_data`, the distribution plot of
-the most drifted columns from `nbops.kit.data_plots`. Evidently is slow to
+The tables and their compared columns come from `nbops.kit.drift_data`; the distribution plot of
+the most drifted columns is `nbops.kit.data_plots.plot_drift_distributions`. Evidently is slow to
 import and chatty under pandas 3, so it is imported only by the functions that run it, and its
 warnings and log lines are kept out of the notebook: a run's outputs are then the same every
 time, as `nbops reproduce` requires.
