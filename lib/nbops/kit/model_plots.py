@@ -36,15 +36,7 @@ def plot_roc_curves(
     y_true: Sequence, y_proba: np.ndarray, *, classes: Sequence, figsize: Size
 ) -> Figure:
     """ROC curve of the positive class (binary) or of each class against the rest."""
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    for index, label in _curve_classes(classes):
-        RocCurveDisplay.from_predictions(
-            np.asarray(y_true) == label,
-            y_proba[:, index],
-            name=str(label),
-            ax=ax,
-            plot_chance_level=index == len(classes) - 1,
-        )
+    fig, ax = _curves(RocCurveDisplay, y_true, y_proba, classes, figsize, chance_level=True)
     ax.set(
         xlabel="False positive rate",
         ylabel="True positive rate",
@@ -57,11 +49,7 @@ def plot_precision_recall_curves(
     y_true: Sequence, y_proba: np.ndarray, *, classes: Sequence, figsize: Size
 ) -> Figure:
     """Precision-recall curve of the positive class (binary) or of each class against the rest."""
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    for index, label in _curve_classes(classes):
-        PrecisionRecallDisplay.from_predictions(
-            np.asarray(y_true) == label, y_proba[:, index], name=str(label), ax=ax
-        )
+    fig, ax = _curves(PrecisionRecallDisplay, y_true, y_proba, classes, figsize)
     ax.set(xlabel="Recall", ylabel="Precision", title=_curve_title("Precision-recall", classes))
     return closed(fig)
 
@@ -206,6 +194,16 @@ def plot_fold_scores(scores: pd.DataFrame, *, columns: list[str], figsize: Size)
     scores[columns].plot.bar(ax=ax, rot=0)
     ax.set(xlabel="fold (later folds forecast later periods)", ylabel="RMSE", title="RMSE per fold")
     return closed(fig)
+
+
+def _curves(display, y_true, y_proba, classes: Sequence, figsize: Size, *, chance_level=False):
+    # One curve per class against the rest, or the positive class's only for a binary target.
+    fig, ax = plt.subplots(figsize=tuple(figsize))
+    for index, label in _curve_classes(classes):
+        extra = {"plot_chance_level": index == len(classes) - 1} if chance_level else {}
+        hits = np.asarray(y_true) == label
+        display.from_predictions(hits, y_proba[:, index], name=str(label), ax=ax, **extra)
+    return fig, ax
 
 
 def _curve_classes(classes: Sequence) -> list[tuple[int, object]]:
