@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from nbops.kit import drift, drift_data
-from nbops.kit.data import DataError
+from nbops.kit import data_plots, drift, drift_data
+from nbops.kit.data import sample_rows
+from nbops.kit.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 SEATTLE = [ROOT / "data" / "drift" / f"seattle_{year}.csv" for year in (2012, 2015)]
@@ -171,7 +172,7 @@ def test_save_report_logs_to_an_open_mlflow_run_unless_tracking_is_off(
 
 def test_distribution_plot_shows_the_most_drifted_columns(shifted_report):
     reference, current, _, _, table = shifted_report
-    fig = drift.plot_drift_distributions(
+    fig = data_plots.plot_drift_distributions(
         reference, current, table, top=3, bins=10, max_categories=5, figsize=[9.0, 6.0]
     )
     assert isinstance(fig, Figure)
@@ -340,14 +341,14 @@ def test_load_drift_tables_names_the_parameter_to_fix(tmp_path):
 
 def test_sampling_is_seeded_and_keeps_row_order():
     frame = seattle()
-    first = drift_data.sample_rows(frame, 100, random_state=7)
-    assert first.equals(drift_data.sample_rows(frame, 100, random_state=7))
+    first = sample_rows(frame, 100, random_state=7)
+    assert first.equals(sample_rows(frame, 100, random_state=7))
     assert len(first) == 100 and first.index.is_monotonic_increasing
-    assert drift_data.sample_rows(frame, 0, random_state=7) is frame
+    assert sample_rows(frame, 0, random_state=7) is frame
 
 
-def test_category_summary_shows_new_categories():
+def test_compare_categories_shows_new_categories():
     reference, current = random_halves(seattle())
-    summary = drift_data.category_summary(reference, inject_shift(current), ["weather"])
+    summary = drift_data.compare_categories(reference, inject_shift(current), ["weather"])
     assert summary.loc["weather", "new_in_current"] == "new"
     assert 0.2 < summary.loc["weather", "new_share_current"] < 0.4

@@ -1,4 +1,4 @@
-"""nbops.kit.data: loading, target validation, duplicates, stratified split and overlap counting."""
+"""nbops.kit.data: loading, column and target checks, duplicates, splits and overlap counting."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ import pandas as pd
 import pytest
 
 from nbops.kit.data import (
-    DataError,
-    column_summary,
-    count_duplicate_rows,
     count_overlap_rows,
     drop_columns,
-    drop_missing_target,
     feature_types,
-    features_and_target,
     load_table,
+    require_column,
+    split_by_time,
     split_report,
     split_stratified,
+    target_split_report,
+    validate_numeric_target,
     validate_target,
 )
+from nbops.kit.errors import DataError, DriftDetectedError, KitError
 from nbops.kit.record import file_sha256
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -123,18 +123,20 @@ def test_drop_columns_rejects_bad_names(penguins: pd.DataFrame, columns, message
         drop_columns(penguins, columns, target="species")
 
 
-def test_drop_missing_target_counts_dropped_rows() -> None:
+def test_dropping_missing_targets_as_the_templates_do_counts_and_renumbers() -> None:
+    # The templates call pandas directly: count the missing targets, then drop them.
     frame = pd.DataFrame({"y": ["a", None, "b", np.nan], "x": [1, 2, 3, 4]})
-    kept, dropped = drop_missing_target(frame, "y")
+    dropped = int(frame["y"].isna().sum())
+    kept = frame.dropna(subset=["y"], ignore_index=True)
     assert dropped == 2
     assert kept["x"].tolist() == [1, 3]
     assert kept.index.tolist() == [0, 1]
 
 
-def test_count_duplicate_rows_treats_missing_values_as_equal() -> None:
+def test_duplicate_rows_as_the_templates_count_them_treat_missing_values_as_equal() -> None:
     frame = pd.DataFrame({"a": [1.0, 1.0, np.nan, np.nan, 2.0], "b": ["x", "x", None, None, "x"]})
-    assert count_duplicate_rows(frame) == 2
-    assert count_duplicate_rows(frame.drop_duplicates()) == 0
+    assert int(frame.duplicated().sum()) == 2
+    assert int(frame.drop_duplicates().duplicated().sum()) == 0
 
 
 def test_split_stratified_keeps_class_shares(penguins: pd.DataFrame) -> None:
@@ -201,15 +203,45 @@ def test_feature_types_sorts_columns_by_kind(penguins: pd.DataFrame) -> None:
     assert features.empty == ["empty"]
 
 
-def test_features_and_target_separates_x_and_y(penguins: pd.DataFrame) -> None:
-    X, y = features_and_target(penguins, "species")
-    assert "species" not in X.columns and y.name == "species" and len(X) == len(y)
+def test_feature_types_leaves_out_every_excluded_column(penguins: pd.DataFrame) -> None:
+    features = feature_types(penguins, "species", "year", "")
+    assert "year" not in features.numeric and "species" not in features.categorical
+    assert features.categorical == ["island", "sex"]
 
 
-def test_column_summary_describes_every_column(penguins: pd.DataFrame) -> None:
-    summary = column_summary(penguins)
-    assert summary.index.tolist() == penguins.columns.tolist()
-    assert summary.loc["sex", "kind"] == "categorical"
-    assert summary.loc["body_mass_g", "kind"] == "numeric"
-    assert summary.loc["sex", "missing"] == 11
-    assert summary.loc["island", "distinct"] == 3
+def test_require_column_names_the_parameter_and_the_closest_column(penguins) -> None:
+    require_column(penguins, "island", "SEGMENT_COLUMN")
+    with pytest.raises(
+        DataError, match="SEGMENT_COLUMN 'islnd' not found \\(did you mean 'island'"
+    ):
+        require_column(penguins, "islnd", "SEGMENT_COLUMN")
+    with pytest.raises(DataError, match="TIME_COLUMN 'when' not found \\(columns: species, "):
+        require_column(penguins, "when", "TIME_COLUMN")
+
+
+def test_validate_numeric_target_summarises_a_numeric_target(penguins: pd.DataFrame) -> None:
+    assert validate_numeric_target(penguins, "body_mass_g")["count"] == 342
+    with pytest.raises(DataError, match="regression needs numbers"):
+        validate_numeric_target(penguins, "species")
+    with pytest.raises(DataError, match="did you mean 'body_mass_g'"):
+        validate_numeric_target(penguins, "body_mass")
+
+
+def test_split_by_time_holds_out_the_last_rows_with_their_index(penguins: pd.DataFrame) -> None:
+    development, test = split_by_time(penguins, 44)
+    assert (len(development), len(test)) == (300, 44)
+    assert test.index[0] == 300 and development.index[-1] == 299
+    with pytest.raises(DataError, match="TEST_STEPS=344 must be between 1 and 343"):
+        split_by_time(penguins, 344)
+
+
+def test_target_split_report_puts_the_splits_side_by_side(penguins: pd.DataFrame) -> None:
+    train, test = penguins.iloc[:200], penguins.iloc[200:]
+    report = target_split_report(train, test, "body_mass_g")
+    assert list(report.columns) == ["train", "test"]
+    assert report.loc["count", "train"] + report.loc["count", "test"] == 342
+
+
+def test_every_kit_error_derives_from_kit_error_a_value_error() -> None:
+    assert issubclass(KitError, ValueError)
+    assert issubclass(DataError, KitError) and issubclass(DriftDetectedError, KitError)

@@ -1,4 +1,4 @@
-"""nbops.kit.evaluation: metric names for binary and multiclass targets, reports and plots."""
+"""nbops.kit.metrics and model_plots: metric names for binary and multiclass targets, plots."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from matplotlib.figure import Figure
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-from nbops.kit.evaluation import (
+from nbops.kit.metrics import (
     classification_metrics,
     classification_report_table,
     permutation_importances,
+)
+from nbops.kit.model_plots import (
     plot_confusion_matrix,
     plot_permutation_importance,
     plot_precision_recall_curves,

@@ -1,4 +1,4 @@
-"""nbops.kit.modeling: preprocessing by column kind, named classifiers and the grid search."""
+"""nbops.kit.models: preprocessing by column kind, named classifiers and regressors, the grid."""
 
 from __future__ import annotations
 
@@ -7,18 +7,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from nbops.kit.data import feature_types
-from nbops.kit.modeling import (
+from nbops.kit.errors import KitError
+from nbops.kit.models import (
     MODELS,
     grid_search_results,
     make_classifier,
-    make_grid_search,
     make_param_grid,
     make_preprocessor,
+    make_regressor,
 )
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -101,6 +108,21 @@ def test_make_classifier_lists_the_choices_for_an_unknown_name() -> None:
     assert set(MODELS) == {"random_forest", "hist_gradient_boosting", "logistic_regression"}
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        pytest.param("random_forest", RandomForestRegressor, id="forest"),
+        pytest.param("hist_gradient_boosting", HistGradientBoostingRegressor, id="boosting"),
+        pytest.param("ridge", Ridge, id="ridge"),
+    ],
+)
+def test_make_regressor_builds_the_named_model(name: str, kind: type) -> None:
+    model = make_regressor(name, n_estimators=17, max_depth=3, alpha=0.5, random_state=7)
+    assert isinstance(model, kind) and model.random_state == 7
+    with pytest.raises(KitError, match="unknown MODEL 'svr': choose one of random_forest"):
+        make_regressor("svr", n_estimators=1, max_depth=None, alpha=1.0, random_state=0)
+
+
 def test_make_param_grid_addresses_the_classifier_step() -> None:
     values = {"n_estimators": [10, 20], "max_depth": [None, 3], "c": [0.1, 1.0]}
     assert make_param_grid("random_forest", **values) == {
@@ -125,7 +147,9 @@ def test_grid_search_fits_on_training_rows_and_ranks_candidates(penguins: pd.Dat
         [("preprocess", _preprocessor_for(penguins, "species")), ("classifier", classifier)]
     )
     grid = make_param_grid("logistic_regression", n_estimators=[], max_depth=[], c=[0.001, 1.0])
-    search = make_grid_search(pipeline, grid, cv_folds=3, scoring="f1_macro", random_state=0)
+    # as the classification template builds it: shuffled stratified folds, best refitted
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    search = GridSearchCV(pipeline, grid, scoring="f1_macro", cv=folds, refit=True)
     search.fit(X, y)
     results = grid_search_results(search)
     assert results.columns.tolist() == ["C", "mean_score", "std_score", "rank"]

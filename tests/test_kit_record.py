@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 
 import nbops.kit
-from nbops.kit.modeling import make_preprocessor
+from nbops.kit.models import make_preprocessor
 from nbops.kit.record import (
     load_model,
     record_metrics,
@@ -99,10 +100,12 @@ def test_save_model_round_trips_a_fitted_pipeline(run_folder: Path) -> None:
         load_model(path, trusted_modules=("numpy.",))
 
 
-def test_every_exported_name_resolves() -> None:
+def test_every_exported_module_resolves_and_the_package_docstring_maps_it() -> None:
+    files = Path(nbops.kit.__file__).parent.glob("*.py")
+    assert nbops.kit.__all__ == sorted(path.stem for path in files if path.stem != "__init__")
     for name in nbops.kit.__all__:
-        assert getattr(nbops.kit, name) is not None
-    assert sorted(nbops.kit.__all__) == nbops.kit.__all__
+        module = importlib.import_module(f"nbops.kit.{name}")
+        assert module.__doc__ and f"`{name}`" in nbops.kit.__doc__
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         nbops.kit.nope  # noqa: B018
 

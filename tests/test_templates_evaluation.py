@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from templates_support import run_template
 
-from nbops.kit.segments import fairness_gaps, segment_metrics
+from nbops.kit.metrics import fairness_gaps, segment_metrics
 
 ROWS = 900
 

@@ -26,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from nbops.kit import drift, drift_data  # noqa: E402
+from nbops.kit import data, drift, drift_data  # noqa: E402
 
 NUMERIC_COLUMNS, CATEGORICAL_COLUMNS = 14, 6
 
@@ -45,8 +45,8 @@ def measure(rows: int, max_rows: int, folder: Path) -> dict[str, float]:
     """Seconds for sampling + report + verdicts, seconds to save the HTML, and its size in MB."""
     reference, current = table(rows, 1, 0.0), table(rows, 2, 0.05)
     started = time.perf_counter()
-    reference = drift_data.sample_rows(reference, max_rows, random_state=42)
-    current = drift_data.sample_rows(current, max_rows, random_state=42)
+    reference = data.sample_rows(reference, max_rows, random_state=42)
+    current = data.sample_rows(current, max_rows, random_state=42)
     columns = drift_data.drift_columns(reference, current)
     snapshot = drift.run_drift_report(reference, current, columns, drift_share=0.5)
     verdict = drift.drift_verdict(drift.drift_table(snapshot, columns), 0.5)

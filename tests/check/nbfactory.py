@@ -67,7 +67,8 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from nbops.kit import record_metrics, split_stratified
+from nbops.kit.data import split_stratified
+from nbops.kit.record import record_metrics
 """
 
 CONFIGS = """\

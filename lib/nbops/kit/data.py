@@ -1,8 +1,12 @@
-"""Load a table, check its target, and split it into train and test without leaking between them."""
+"""Load a table, check its columns and target, sample it, and split it without leaking rows.
+
+The split family: `split_stratified` for a class target, `split_by_time` for time-ordered rows
+(for a numeric target, call scikit-learn's `train_test_split` directly). Every check raises
+`DataError` with a message that names the parameter to change.
+"""
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -10,14 +14,13 @@ from typing import NamedTuple
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from nbops.kit.errors import DataError, did_you_mean
 from nbops.kit.record import project_root, record_dataset
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-
-
-class DataError(ValueError):
-    """The data cannot be used as given: the message says what is wrong and what to change."""
+NUMERIC, CATEGORICAL = "numeric", "categorical"
+MISSING = "<missing>"  # how a missing value is shown among categories
 
 
 class FeatureTypes(NamedTuple):
@@ -53,23 +56,25 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
     return frame
 
 
-def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per column: dtype, kind (numeric or categorical), missing and distinct values."""
-    return pd.DataFrame(
-        {
-            "dtype": [str(frame[column].dtype) for column in frame.columns],
-            "kind": [_kind(frame[column]) for column in frame.columns],
-            "missing": frame.isna().sum().to_numpy(),
-            "distinct": frame.nunique(dropna=True).to_numpy(),
-        },
-        index=pd.Index(frame.columns, name="column"),
-    )
+def is_numeric(column: pd.Series) -> bool:
+    """True for numeric, non-boolean columns (booleans are treated as categories)."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def column_kind(column: pd.Series) -> str:
+    """'numeric' or 'categorical': how the preprocessing will treat the column."""
+    return NUMERIC if is_numeric(column) else CATEGORICAL
+
+
+def require_column(frame: pd.DataFrame, name: str, what: str) -> None:
+    """Raise DataError naming `what` (e.g. 'TIME_COLUMN') when `name` is not a column."""
+    if name not in frame.columns:
+        raise DataError(f"{what} {name!r} not found{did_you_mean(name, frame.columns)}")
 
 
 def validate_target(frame: pd.DataFrame, target: str) -> pd.Series:
     """Check the target column exists with at least two classes; return the rows per class."""
-    if target not in frame.columns:
-        raise DataError(f"target column {target!r} not found{_closest(target, frame.columns)}")
+    require_column(frame, target, "target column")
     counts = frame[target].value_counts(dropna=True).sort_index()
     if counts.empty:
         raise DataError(f"target column {target!r} has no values: every row is missing")
@@ -81,6 +86,20 @@ def validate_target(frame: pd.DataFrame, target: str) -> pd.Series:
     return counts.rename("rows")
 
 
+def validate_numeric_target(frame: pd.DataFrame, target: str) -> pd.Series:
+    """Check the target exists, is numeric and varies; return its summary statistics."""
+    require_column(frame, target, "target column")
+    values = frame[target]
+    if not is_numeric(values):
+        raise DataError(
+            f"target column {target!r} has dtype {values.dtype}: regression needs numbers "
+            "(use the classification template for categories)"
+        )
+    if values.nunique(dropna=True) < 2:
+        raise DataError(f"target column {target!r} has fewer than two distinct values")
+    return values.describe().rename(target)
+
+
 def drop_columns(frame: pd.DataFrame, columns: list[str], *, target: str) -> pd.DataFrame:
     """Drop the named columns (ids, leaks); an unknown name or the target is an error."""
     if isinstance(columns, str) or not all(isinstance(column, str) for column in columns):
@@ -90,20 +109,29 @@ def drop_columns(frame: pd.DataFrame, columns: list[str], *, target: str) -> pd.
     unknown = [column for column in columns if column not in frame.columns]
     if unknown:
         raise DataError(
-            f"DROP_COLUMNS names unknown column {unknown[0]!r}{_closest(unknown[0], frame.columns)}"
+            f"DROP_COLUMNS names unknown column {unknown[0]!r}"
+            + did_you_mean(unknown[0], frame.columns)
         )
     return frame.drop(columns=columns)
 
 
-def drop_missing_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, int]:
-    """Drop the rows whose target is missing; return the rest and how many were dropped."""
-    keep = frame[target].notna()
-    return frame.loc[keep].reset_index(drop=True), int((~keep).sum())
+def feature_types(frame: pd.DataFrame, *exclude: str) -> FeatureTypes:
+    """Sort the columns, except `exclude` (blank names ignored), into numeric, categorical and
+    entirely-missing ones."""
+    kinds: dict[str, list[str]] = {NUMERIC: [], CATEGORICAL: [], "empty": []}
+    for column in frame.columns:
+        if column in exclude:
+            continue
+        kind = "empty" if frame[column].isna().all() else column_kind(frame[column])
+        kinds[kind].append(column)
+    return FeatureTypes(**kinds)
 
 
-def count_duplicate_rows(frame: pd.DataFrame) -> int:
-    """The number of rows identical to an earlier row (missing values compare equal)."""
-    return int(frame.duplicated().sum())
+def sample_rows(frame: pd.DataFrame, max_rows: int, *, random_state: int) -> pd.DataFrame:
+    """A seeded sample of at most `max_rows` rows in their original order (0: every row)."""
+    if not max_rows or len(frame) <= max_rows:
+        return frame
+    return frame.sample(n=max_rows, random_state=random_state).sort_index()
 
 
 def split_stratified(
@@ -123,6 +151,16 @@ def split_stratified(
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
+def split_by_time(frame: pd.DataFrame, test_steps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out the last `test_steps` rows (the most recent period) as the test split.
+
+    The rows keep their index, so features built on the whole ordered table line up with them.
+    """
+    if not 0 < test_steps < len(frame):
+        raise DataError(f"TEST_STEPS={test_steps} must be between 1 and {len(frame) - 1}")
+    return frame.iloc[:-test_steps], frame.iloc[-test_steps:]
+
+
 def split_report(train: pd.DataFrame, test: pd.DataFrame, target: str) -> pd.DataFrame:
     """Rows and share of each class in the train and test splits, side by side."""
     columns = {}
@@ -135,37 +173,14 @@ def split_report(train: pd.DataFrame, test: pd.DataFrame, target: str) -> pd.Dat
     return report.astype({"train_rows": int, "test_rows": int})
 
 
+def target_split_report(train: pd.DataFrame, test: pd.DataFrame, target: str) -> pd.DataFrame:
+    """Summary statistics of a numeric target in each split, side by side (they should match)."""
+    return pd.DataFrame({"train": train[target].describe(), "test": test[target].describe()})
+
+
 def count_overlap_rows(train: pd.DataFrame, test: pd.DataFrame) -> int:
     """The number of test rows identical to some training row (a leak that inflates test scores)."""
     if list(train.columns) != list(test.columns):
         raise DataError("train and test must have the same columns to compare rows")
     seen = set(pd.util.hash_pandas_object(train, index=False))
     return int(pd.util.hash_pandas_object(test, index=False).isin(seen).sum())
-
-
-def feature_types(frame: pd.DataFrame, target: str) -> FeatureTypes:
-    """Sort the non-target columns into numeric, categorical and entirely-missing ones."""
-    kinds: dict[str, list[str]] = {"numeric": [], "categorical": [], "empty": []}
-    for column in frame.columns:
-        if column == target:
-            continue
-        kind = "empty" if frame[column].isna().all() else _kind(frame[column])
-        kinds[kind].append(column)
-    return FeatureTypes(**kinds)
-
-
-def features_and_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Separate the feature columns (X) from the target column (y)."""
-    return frame.drop(columns=[target]), frame[target]
-
-
-def _kind(column: pd.Series) -> str:
-    is_numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-    return "numeric" if is_numeric else "categorical"
-
-
-def _closest(name: str, choices) -> str:
-    match = difflib.get_close_matches(name, [str(choice) for choice in choices], n=1)
-    if match:
-        return f" (did you mean {match[0]!r}?)"
-    return f" (columns: {', '.join(map(str, choices))})"

@@ -1,6 +1,7 @@
-"""Run Evidently on the two tables of a drift check, read its results, judge drift, plot it.
+"""Run Evidently on the two tables of a drift check, read its results, and judge drift.
 
-The tables and their compared columns come from `nbops.kit.drift_data`. Evidently is slow to
+The tables and their compared columns come from `nbops.kit.drift_data`; the distribution plot of
+the most drifted columns is `nbops.kit.data_plots.plot_drift_distributions`. Evidently is slow to
 import and chatty under pandas 3, so it is imported only by the functions that run it, and its
 warnings and log lines are kept out of the notebook: a run's outputs are then the same every
 time, as `nbops reproduce` requires.
@@ -11,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -19,24 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from nbops.kit.data import DataError
-from nbops.kit.drift_data import CATEGORICAL, NUMERIC, DriftColumns, given, missing_share
+from nbops.kit.data import CATEGORICAL, NUMERIC
+from nbops.kit.drift_data import DriftColumns, given, missing_share
+from nbops.kit.errors import DataError, DriftDetectedError
 from nbops.kit.record import run_dir
+from nbops.project import tracking_enabled
 
 REPORT_NAME = "drift_report"
-MISSING_LABEL = "<missing>"
 _VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
 _QUALITY_KEYS = ("classification_name=", "regression_name=")
-_TRACKING_OFF = {"off", "0", "false", "no"}
-
-
-class DriftDetectedError(RuntimeError):
-    """The share of drifted columns reached the threshold and the run was asked to fail on it."""
 
 
 @dataclass(frozen=True)
@@ -143,8 +137,7 @@ def save_report(snapshot: Any, name: str = REPORT_NAME) -> Path:
     with quiet():
         snapshot.save_html(str(path))
     mlflow = sys.modules.get("mlflow")  # already imported by the notebook, or not worth importing
-    tracking = os.environ.get("NBOPS_TRACKING", "on").strip().lower() not in _TRACKING_OFF
-    if mlflow is not None and tracking and mlflow.active_run() is not None:
+    if mlflow is not None and tracking_enabled() and mlflow.active_run() is not None:
         mlflow.log_artifact(str(path))
     return path
 
@@ -250,69 +243,6 @@ def fail_on_drift(verdict: DriftVerdict, fail: bool) -> None:
     """Raise DriftDetectedError naming the drifted columns when `fail` and drift was detected."""
     if fail and verdict.detected:
         raise DriftDetectedError(str(verdict))
-
-
-def plot_drift_distributions(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    table: pd.DataFrame,
-    *,
-    top: int,
-    bins: int,
-    max_categories: int,
-    figsize: tuple[float, float] | list[float],
-) -> Figure:
-    """Reference against current distribution of the `top` most drifted columns."""
-    shown = list(table.index[:top])
-    ncols = min(len(shown), 3)
-    nrows = math.ceil(len(shown) / ncols)
-    width, height = figsize
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols / 2, height * nrows / 2 + 0.5))
-    axes = list(np.atleast_1d(axes).flat)
-    for ax in axes[len(shown) :]:
-        ax.set_visible(False)
-    for ax, column in zip(axes, shown, strict=False):
-        if table.loc[column, "kind"] == NUMERIC:
-            _histograms(ax, reference[column], current[column], bins)
-        else:
-            _category_shares(ax, reference[column], current[column], max_categories)
-        row = table.loc[column]
-        verdict = "drift" if row["drifted"] else "no drift"
-        ax.set_title(
-            f"{column}: {verdict}\n{row['method']} = {row['score']:.3g}", fontsize="medium"
-        )
-    handles, labels = axes[0].get_legend_handles_labels()
-    for ax in axes:
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
-    fig.set_layout_engine("constrained")
-    fig.legend(handles, labels, loc="outside right upper")
-    fig.suptitle(f"Reference vs current, most drifted first ({len(shown)} of {len(table)} columns)")
-    plt.close(fig)
-    return fig
-
-
-def _histograms(ax, reference: pd.Series, current: pd.Series, bins: int) -> None:
-    values = [pd.to_numeric(s, errors="coerce").astype(float) for s in (reference, current)]
-    values = [v[np.isfinite(v)] for v in values]
-    edges = np.histogram_bin_edges(pd.concat(values), bins=bins)
-    for label, data in zip(("reference", "current"), values, strict=True):
-        ax.hist(data, bins=edges, density=True, histtype="stepfilled", alpha=0.5, label=label)
-    ax.set_ylabel("density")
-
-
-def _category_shares(ax, reference: pd.Series, current: pd.Series, max_categories: int) -> None:
-    shares = pd.DataFrame(
-        {
-            name: values.astype("string").fillna(MISSING_LABEL).value_counts(normalize=True)
-            for name, values in (("reference", reference), ("current", current))
-        }
-    ).fillna(0.0)
-    shares = shares.sort_index()
-    top = (shares["reference"] + shares["current"]).sort_values(ascending=False, kind="stable")
-    shares.loc[top.index[:max_categories]].plot.barh(ax=ax, width=0.8)
-    ax.invert_yaxis()
-    ax.set(xlabel="share of rows", ylabel="")
 
 
 @contextlib.contextmanager

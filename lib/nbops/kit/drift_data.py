@@ -1,22 +1,22 @@
-"""The two tables of a drift check: load them, decide which columns compare and how, describe them.
+"""The two tables of a drift check: load them, decide which columns compare and how, compare them.
 
 Everything here runs before Evidently: reading the reference and current tables, refusing what
-cannot be compared (with a message that says what to fix), sampling large tables, and the
-side-by-side summaries that show how the tables differ. `nbops.kit.drift` runs the report on them.
+cannot be compared (with a message that says what to fix), and the side-by-side `compare_*`
+tables that show how the tables differ. `nbops.kit.drift` runs the report on them.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from nbops.kit.data import DataError, load_table
+from nbops.kit.data import CATEGORICAL, NUMERIC, column_kind, load_table
+from nbops.kit.errors import DataError, did_you_mean
 
-NUMERIC, CATEGORICAL, DATETIME = "numeric", "categorical", "datetime"
+DATETIME = "datetime"
 TASKS = ("auto", "classification", "regression")
 _LIST_PARAMETERS = ("NUMERIC_COLUMNS", "CATEGORICAL_COLUMNS", "DROP_COLUMNS")
 
@@ -173,7 +173,7 @@ def _check_names(reference: pd.DataFrame, current: pd.DataFrame, lists: dict) ->
         if unknown:
             raise DataError(
                 f"{parameter} names {unknown[0]!r}, a column of neither table"
-                + _closest(unknown[0], known)
+                + did_you_mean(unknown[0], known)
             )
     overlap = sorted(
         set(lists.get("NUMERIC_COLUMNS", ())) & set(lists.get("CATEGORICAL_COLUMNS", ()))
@@ -210,13 +210,9 @@ def _role_in_both(
 
 
 def _dtype_kind(values: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(values):
-        return CATEGORICAL
-    if pd.api.types.is_numeric_dtype(values):
-        return NUMERIC
     if pd.api.types.is_datetime64_any_dtype(values):
         return DATETIME
-    return CATEGORICAL
+    return column_kind(values)
 
 
 def _compared_kind(reference, current, column: str, declared: str | None) -> str:
@@ -273,13 +269,6 @@ def _role_kind(reference, current, column: str, task: str | None) -> str:
     return CATEGORICAL if task == "classification" else kind
 
 
-def sample_rows(frame: pd.DataFrame, max_rows: int, *, random_state: int) -> pd.DataFrame:
-    """A seeded sample of at most `max_rows` rows in their original order (0: every row)."""
-    if not max_rows or len(frame) <= max_rows:
-        return frame
-    return frame.sample(n=max_rows, random_state=random_state).sort_index()
-
-
 def time_span(
     reference: pd.DataFrame, current: pd.DataFrame, time_column: str | None
 ) -> pd.DataFrame:
@@ -293,7 +282,7 @@ def time_span(
     return pd.DataFrame.from_dict(spans, orient="index").rename_axis("table")
 
 
-def numeric_summary(
+def compare_numeric(
     reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]
 ) -> pd.DataFrame:
     """Mean, standard deviation and median of each numeric column in both tables."""
@@ -315,7 +304,7 @@ def numeric_summary(
     ]
 
 
-def category_summary(
+def compare_categories(
     reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]
 ) -> pd.DataFrame:
     """Per categorical column: distinct values, the most frequent, and values new in current."""
@@ -346,7 +335,7 @@ def missing_share(frame: pd.DataFrame, columns: list[str]) -> float:
     return float(frame[columns].isna().to_numpy().mean()) if columns and len(frame) else 0.0
 
 
-def missing_table(
+def compare_missing(
     reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]
 ) -> pd.DataFrame:
     """Missing values per compared column, as a share of rows in each table."""
@@ -355,10 +344,3 @@ def missing_table(
     )
     table.index.name = "column"
     return table.assign(change=table["current"] - table["reference"])
-
-
-def _closest(name: str, choices: list) -> str:
-    match = difflib.get_close_matches(name, [str(choice) for choice in choices], n=1)
-    return (
-        f" (did you mean {match[0]!r}?)" if match else f" (columns: {', '.join(map(str, choices))})"
-    )

@@ -1,27 +1,31 @@
-"""Exploratory plots and tables: target balance, missing values, distributions and correlations.
+"""Describe a table before modeling it: columns, missing values, statistics, outliers, signal.
 
-Every plot returns a closed matplotlib figure: show it by making it a cell's last expression and
-save it with `save_figure`, so no figure is drawn twice and none lingers in pyplot's state.
+Tables only; the matching plots are in `nbops.kit.data_plots`. Every helper works on any table,
+with or without a target.
 """
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from sklearn.feature_selection import mutual_info_classif, mutual_info_regression
 
-from nbops.kit.figures import Size, closed, grid, message_figure, title_grid
-
-BAR_HEIGHT_INCHES = 0.22
-STRONG_CORRELATION = 0.6
+from nbops.kit.data import MISSING, column_kind, is_numeric
 
 
-def eda_sample(frame: pd.DataFrame, max_rows: int, *, random_state: int) -> pd.DataFrame:
-    """A seeded random sample of at most `max_rows` rows (all rows when the frame is smaller)."""
-    if len(frame) <= max_rows:
-        return frame
-    return frame.sample(n=max_rows, random_state=random_state).sort_index()
+def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per column: dtype, kind, missing and distinct values, share distinct, top value."""
+    distinct = frame.nunique(dropna=True)
+    return pd.DataFrame(
+        {
+            "dtype": [str(frame[column].dtype) for column in frame.columns],
+            "kind": [column_kind(frame[column]) for column in frame.columns],
+            "missing": frame.isna().sum().to_numpy(),
+            "distinct": distinct.to_numpy(),
+            "distinct_share": (distinct / max(len(frame), 1)).to_numpy(),
+            "top_value": [_top_value(frame[column]) for column in frame.columns],
+        },
+        index=pd.Index(frame.columns, name="column"),
+    )
 
 
 def missing_values(frame: pd.DataFrame) -> pd.DataFrame:
@@ -32,116 +36,87 @@ def missing_values(frame: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("missing", ascending=False, kind="stable")
 
 
-def plot_target_distribution(frame: pd.DataFrame, target: str, *, figsize: Size) -> Figure:
-    """A bar per class with its row count and share."""
-    counts = frame[target].value_counts().sort_index()
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    bars = ax.barh([str(label) for label in counts.index], counts.to_numpy())
-    ax.bar_label(bars, labels=[f"{n} ({n / counts.sum():.0%})" for n in counts], padding=3)
-    ax.invert_yaxis()
-    ax.set(xlabel="rows", ylabel=target, title=f"{target}: rows per class")
-    ax.margins(x=0.15)
-    return closed(fig)
+def numeric_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """count, mean, std, min, quartiles, max and skew of each numeric column (one row each)."""
+    numeric = frame[[c for c in frame.columns if is_numeric(frame[c])]]
+    if numeric.empty:
+        return pd.DataFrame()
+    table = numeric.describe().T
+    table["skew"] = numeric.skew()
+    table.index.name = "column"
+    return table
 
 
-def plot_numeric_distributions(
-    frame: pd.DataFrame,
-    columns: list[str],
-    *,
-    hue: str,
-    bins: int,
-    max_columns: int,
-    figsize: Size,
-) -> Figure:
-    """A histogram per numeric column (the first `max_columns`), coloured by `hue`."""
-    shown = columns[:max_columns]
-    if not shown:
-        return message_figure("no numeric feature columns", figsize)
-    classes = _as_text(frame[hue])
-    labels = sorted(classes.dropna().unique())
-    fig, axes = grid(len(shown), figsize)
-    for ax, column in zip(axes, shown, strict=False):
-        values = pd.to_numeric(frame[column], errors="coerce").astype(float)
-        values = values.where(np.isfinite(values))
-        edges = np.histogram_bin_edges(values.dropna(), bins=bins)
-        for label in labels:
-            ax.hist(
-                values[classes == label].dropna(),
-                bins=edges,
-                histtype="stepfilled",
-                alpha=0.5,
-                label=label,
-            )
-        ax.set(title=column, ylabel="rows")
-    axes[0].legend()
-    _move_legend_to_figure(fig, axes[0], hue)
-    title_grid(fig, "Numeric feature distributions", len(shown), len(columns))
-    return closed(fig)
+def outlier_table(frame: pd.DataFrame, columns: list[str], *, iqr_factor: float) -> pd.DataFrame:
+    """Per numeric column: values beyond `iqr_factor` interquartile ranges outside Q1..Q3."""
+    records = {}
+    for column in columns:
+        values = frame[column].dropna().astype(float)
+        q1, q3 = values.quantile([0.25, 0.75])
+        low, high = q1 - iqr_factor * (q3 - q1), q3 + iqr_factor * (q3 - q1)
+        outside = int(((values < low) | (values > high)).sum())
+        records[column] = {
+            "low_fence": low,
+            "high_fence": high,
+            "outliers": outside,
+            "share": outside / max(len(values), 1),
+        }
+    table = pd.DataFrame.from_dict(
+        records, orient="index", columns=["low_fence", "high_fence", "outliers", "share"]
+    )
+    table.index.name = "column"
+    return table.sort_values("outliers", ascending=False, kind="stable")
 
 
-def plot_categorical_counts(
-    frame: pd.DataFrame,
-    columns: list[str],
-    *,
-    hue: str,
-    max_categories: int,
-    max_columns: int,
-    figsize: Size,
-) -> Figure:
-    """Class shares within the most frequent categories of each categorical column."""
-    shown = columns[:max_columns]
-    if not shown:
-        return message_figure("no categorical feature columns", figsize)
-    tables = {}
-    for column in shown:
-        values = frame[column].astype("string").fillna("<missing>")
-        top = values.value_counts().sort_index(kind="stable").nlargest(max_categories).index
-        tables[column] = pd.crosstab(
-            values[values.isin(top)], _as_text(frame[hue]), normalize="index"
+def quality_summary(frame: pd.DataFrame, *, iqr_factor: float) -> dict[str, float | int]:
+    """Data-quality figures of a table, ready for `record_metrics`."""
+    numeric = [c for c in frame.columns if is_numeric(frame[c])]
+    outliers = outlier_table(frame, numeric, iqr_factor=iqr_factor)
+    numeric_cells = max(int(frame[numeric].notna().sum().sum()), 1) if numeric else 1
+    return {
+        "rows": len(frame),
+        "columns": frame.shape[1],
+        "numeric_columns": len(numeric),
+        "categorical_columns": frame.shape[1] - len(numeric),
+        "missing_cells_share": float(frame.isna().to_numpy().mean()) if frame.size else 0.0,
+        "rows_with_missing": int(frame.isna().any(axis=1).sum()),
+        "columns_with_missing": int(frame.isna().any().sum()),
+        "all_missing_columns": int(frame.isna().all().sum()) if len(frame) else 0,
+        "constant_columns": int((frame.nunique(dropna=True) <= 1).sum()),
+        "duplicate_rows": int(frame.duplicated().sum()),
+        "outlier_cells_share": float(outliers["outliers"].sum() / numeric_cells),
+    }
+
+
+def mutual_information(frame: pd.DataFrame, target: str, *, random_state: int) -> pd.DataFrame:
+    """Mutual information between each column and the target (categoricals as codes), largest first.
+
+    A model-free ranking: it catches non-linear and non-monotonic dependence that a correlation
+    misses, and costs one pass over the data. Missing values are filled (median / own category).
+    """
+    X = frame.drop(columns=[target])
+    discrete = []
+    for column in X.columns:
+        if is_numeric(X[column]):
+            X[column] = X[column].fillna(X[column].median()).astype(float)
+            discrete.append(False)
+        else:
+            X[column] = X[column].astype("string").fillna(MISSING)
+            X[column] = pd.Categorical(X[column]).codes
+            discrete.append(True)
+    y = frame[target]
+    if is_numeric(y):
+        scores = mutual_info_regression(X, y, discrete_features=discrete, random_state=random_state)
+    else:
+        scores = mutual_info_classif(
+            X, y.astype(str), discrete_features=discrete, random_state=random_state
         )
-    most = max(len(table) for table in tables.values())
-    fig, axes = grid(len(shown), figsize, row_height=BAR_HEIGHT_INCHES * most + 1)
-    for index, (ax, (column, shares)) in enumerate(zip(axes, tables.items(), strict=False)):
-        shares.plot.barh(stacked=True, ax=ax, legend=index == 0, width=0.8)
-        ax.set(title=column, xlabel="share of rows", ylabel="")
-        ax.invert_yaxis()
-    _move_legend_to_figure(fig, axes[0], hue)
-    title_grid(fig, "Class shares by category", len(shown), len(columns))
-    return closed(fig)
+    table = pd.DataFrame({"mutual_information": scores}, index=pd.Index(X.columns, name="column"))
+    return table.sort_values("mutual_information", ascending=False, kind="stable")
 
 
-def plot_correlation_heatmap(
-    frame: pd.DataFrame, columns: list[str], *, figsize: Size, annotate_max: int = 12
-) -> Figure:
-    """Pearson correlations between numeric columns, annotated when there are few of them."""
-    if len(columns) < 2:
-        return message_figure("fewer than two numeric feature columns", figsize)
-    corr = frame[columns].corr()
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    image = ax.imshow(corr.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
-    ticks = range(len(columns))
-    ax.set_xticks(ticks, labels=columns, rotation=45, ha="right", rotation_mode="anchor")
-    ax.set_yticks(ticks, labels=columns)
-    if len(columns) <= annotate_max:
-        for (row, col), value in np.ndenumerate(corr.to_numpy()):
-            text = "" if np.isnan(value) else f"{value:.2f}"
-            color = "white" if abs(value) > STRONG_CORRELATION else "black"
-            ax.text(col, row, text, ha="center", va="center", color=color, fontsize="small")
-    fig.colorbar(image, ax=ax, shrink=0.8)
-    ax.set_title("Correlation between numeric features")
-    return closed(fig)
-
-
-def _move_legend_to_figure(fig: Figure, ax, title: str) -> None:
-    # One legend beside the grid instead of one covering the first plot's bars.
-    legend = ax.get_legend()
-    if legend is None:
-        return
-    handles, labels = legend.legend_handles, [text.get_text() for text in legend.get_texts()]
-    legend.remove()
-    fig.legend(handles, labels, title=title, loc="outside right upper")
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    # Class labels as text: seaborn then uses a categorical palette even for 0/1 targets.
-    return values.astype(str) if not pd.api.types.is_string_dtype(values) else values
+def _top_value(column: pd.Series) -> str:
+    counts = column.value_counts(dropna=True)
+    if counts.empty:
+        return ""
+    return str(counts.sort_index(kind="stable").idxmax())

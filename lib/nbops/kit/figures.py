@@ -1,4 +1,4 @@
-"""Figure plumbing shared by the kit's plots: axes grids, grid titles, message figures, closing."""
+"""Figure plumbing for the plot modules: axes grids, titles, legends, message figures, closing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
+
+from nbops.kit.data import MISSING
 
 Size = tuple[float, float] | list[float]
 MAX_PER_ROW = 3
@@ -32,6 +35,22 @@ def title_grid(fig: Figure, title: str, shown: int, total: int) -> None:
     """Title a grid of per-column plots, saying when only the first columns are shown."""
     suffix = "" if shown == total else f" (first {shown} of {total} columns)"
     fig.suptitle(title + suffix)
+
+
+def legend_beside(fig: Figure, axes: list, title: str | None = None) -> None:
+    """One legend beside the grid (from the first axes) instead of one covering each plot."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    fig.legend(handles, labels, title=title, loc="outside right upper")
+
+
+def top_values(values: pd.Series, max_categories: int) -> tuple[pd.Series, pd.Series]:
+    """`values` as text (missing as `<missing>`), and the row counts of its `max_categories`
+    most frequent values (ties broken by sort order)."""
+    text = values.astype("string").fillna(MISSING)
+    return text, text.value_counts().sort_index(kind="stable").nlargest(max_categories)
 
 
 def message_figure(message: str, figsize: Size) -> Figure:

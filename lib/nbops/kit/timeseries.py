@@ -1,7 +1,8 @@
-"""Forecasting on a time-ordered table: time checks, past-only features, time-ordered validation.
+"""Forecasting on a time-ordered table: time checks, past-only features, baselines, backtests.
 
 Every feature of the row at time t uses values at least `horizon` steps before t, so a model
-trained on them could have made the forecast at t - horizon. Plots return closed figures.
+trained on them could have made the forecast at t - horizon. The held-out period comes from
+`nbops.kit.data.split_by_time`; the plots from `data_plots` and `model_plots`.
 """
 
 from __future__ import annotations
@@ -10,25 +11,19 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from sklearn.base import clone
 from sklearn.model_selection import TimeSeriesSplit
 
-from nbops.kit.data import DataError
-from nbops.kit.figures import closed
-from nbops.kit.regression import regression_metrics
-
-Size = tuple[float, float] | list[float]
+from nbops.kit.data import require_column
+from nbops.kit.errors import DataError
+from nbops.kit.metrics import regression_metrics, rmse_where_known
 
 
 def parse_time(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
     """Parse `time_column` as datetimes and sort rows by it; duplicate timestamps are an error."""
-    if time_column not in frame.columns:
-        columns = ", ".join(map(str, frame.columns))
-        raise DataError(f"TIME_COLUMN {time_column!r} not found (columns: {columns})")
+    require_column(frame, time_column, "TIME_COLUMN")
     try:
         times = pd.to_datetime(frame[time_column])
     except (ValueError, TypeError) as exc:
@@ -60,13 +55,6 @@ def time_index_report(frame: pd.DataFrame, time_column: str) -> pd.Series:
         name=time_column,
         dtype=object,
     )
-
-
-def split_by_time(frame: pd.DataFrame, test_steps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hold out the last `test_steps` rows (the most recent period) as the test split."""
-    if not 0 < test_steps < len(frame):
-        raise DataError(f"TEST_STEPS={test_steps} must be between 1 and {len(frame) - 1}")
-    return frame.iloc[:-test_steps], frame.iloc[-test_steps:]
 
 
 @dataclass(frozen=True)
@@ -144,21 +132,6 @@ def seasonal_naive(series: pd.Series, *, season_length: int, horizon: int) -> pd
     return series.shift(season_length * seasons_back)
 
 
-def last_value(series: pd.Series, *, horizon: int) -> pd.Series:
-    """Forecast each step with the last value known at the forecast origin (persistence)."""
-    return series.shift(horizon)
-
-
-def rmse_where_known(y_true: pd.Series, forecast: pd.Series, name: str) -> float:
-    """RMSE of a baseline forecast over the rows where it exists (an error if none do)."""
-    known = forecast.notna()
-    if not known.any():
-        raise DataError(
-            f"the {name} baseline has no value in this period: the history is too short"
-        )
-    return regression_metrics(y_true[known], forecast[known])["rmse"]
-
-
 def backtest(
     pipeline,
     X: pd.DataFrame,
@@ -193,63 +166,3 @@ def backtest(
         scores.append(row)
         predictions.append(pd.DataFrame({"fold": fold, "actual": actual, "predicted": predicted}))
     return pd.DataFrame(scores).set_index("fold"), pd.concat(predictions)
-
-
-def plot_seasonal_profile(
-    frame: pd.DataFrame, time_column: str, target: str, *, parts: list[str], figsize: Size
-) -> Figure:
-    """Mean and interquartile range of the target per calendar part (month, dayofweek, ...)."""
-    if not parts:
-        fig, ax = plt.subplots(figsize=tuple(figsize))
-        ax.set_axis_off()
-        return closed(fig)
-    fig, axes = plt.subplots(1, len(parts), figsize=(figsize[0] * len(parts) / 2, figsize[1]))
-    for ax, part in zip(np.atleast_1d(axes), parts, strict=False):
-        groups = frame[target].groupby(getattr(frame[time_column].dt, part))
-        quartiles = groups.quantile([0.25, 0.75]).unstack()
-        ax.fill_between(quartiles.index, quartiles.iloc[:, 0], quartiles.iloc[:, 1], alpha=0.3)
-        ax.plot(groups.mean().index, groups.mean().to_numpy())
-        ax.set(xlabel=part, ylabel=target)
-    fig.suptitle(f"{target} by calendar period (mean and interquartile range)")
-    fig.set_layout_engine("constrained")
-    return closed(fig)
-
-
-def plot_autocorrelation(series: pd.Series, *, max_lag: int, figsize: Size) -> Figure:
-    """Correlation of the series with itself k steps earlier, for k = 1..max_lag."""
-    lags = np.arange(1, min(max_lag, len(series) - 2) + 1)
-    values = [series.autocorr(int(lag)) for lag in lags]
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    ax.vlines(lags, 0, values, linewidth=0.8)
-    ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set(
-        xlabel="lag (steps)", ylabel="autocorrelation", title=f"Autocorrelation of {series.name}"
-    )
-    return closed(fig)
-
-
-def plot_forecast(
-    times: pd.Series,
-    actual: pd.Series,
-    forecasts: Mapping[str, pd.Series],
-    *,
-    title: str,
-    figsize: Size,
-) -> Figure:
-    """The actual series and each forecast over the same period."""
-    fig, ax = plt.subplots(figsize=(figsize[0] * 1.5, figsize[1]))
-    ax.plot(times, actual.to_numpy(), color="black", linewidth=1.2, label="actual")
-    for name, forecast in forecasts.items():
-        ax.plot(times, forecast.to_numpy(), linewidth=0.9, alpha=0.8, label=name)
-    ax.legend()
-    ax.set(ylabel=str(actual.name), title=title)
-    fig.autofmt_xdate()
-    return closed(fig)
-
-
-def plot_fold_scores(scores: pd.DataFrame, *, columns: list[str], figsize: Size) -> Figure:
-    """RMSE of the model and of each baseline, fold by fold."""
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    scores[columns].plot.bar(ax=ax, rot=0)
-    ax.set(xlabel="fold (later folds forecast later periods)", ylabel="RMSE", title="RMSE per fold")
-    return closed(fig)

@@ -1,19 +1,34 @@
-"""Build the modeling pipeline: preprocessing by column kind, a named classifier, a grid search."""
+"""Build and load models: preprocessing by column kind, named classifiers and regressors, the
+grid of hyperparameters to search, the search's results, and a trained model from a run or MLflow.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from nbops.kit.errors import DataError, KitError
+from nbops.kit.record import MODEL_SUFFIX, load_model
+
 MODELS = ("random_forest", "hist_gradient_boosting", "logistic_regression")
+REGRESSORS = ("random_forest", "hist_gradient_boosting", "ridge")
 CLASSIFIER_STEP = "classifier"
+MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 
 def make_preprocessor(
@@ -68,7 +83,29 @@ def make_classifier(
         )
     if name == "logistic_regression":
         return LogisticRegression(C=c, max_iter=max_iter, random_state=random_state)
-    raise ValueError(f"unknown MODEL {name!r}: choose one of {', '.join(MODELS)}")
+    raise KitError(f"unknown MODEL {name!r}: choose one of {', '.join(MODELS)}")
+
+
+def make_regressor(
+    name: str,
+    *,
+    n_estimators: int,
+    max_depth: int | None,
+    alpha: float,
+    random_state: int,
+) -> RegressorMixin:
+    """The regressor called `name` (one of REGRESSORS) with the given hyperparameters."""
+    if name == "random_forest":
+        return RandomForestRegressor(
+            n_estimators=n_estimators, max_depth=max_depth, random_state=random_state
+        )
+    if name == "hist_gradient_boosting":
+        return HistGradientBoostingRegressor(
+            max_iter=n_estimators, max_depth=max_depth, random_state=random_state
+        )
+    if name == "ridge":
+        return Ridge(alpha=alpha, random_state=random_state)
+    raise KitError(f"unknown MODEL {name!r}: choose one of {', '.join(REGRESSORS)}")
 
 
 def make_param_grid(
@@ -82,21 +119,8 @@ def make_param_grid(
         "logistic_regression": {"C": list(c)},
     }
     if name not in grids:
-        raise ValueError(f"unknown MODEL {name!r}: choose one of {', '.join(MODELS)}")
+        raise KitError(f"unknown MODEL {name!r}: choose one of {', '.join(MODELS)}")
     return {f"{CLASSIFIER_STEP}__{key}": values for key, values in grids[name].items()}
-
-
-def make_grid_search(
-    pipeline: Pipeline,
-    param_grid: dict[str, list],
-    *,
-    cv_folds: int,
-    scoring: str,
-    random_state: int,
-) -> GridSearchCV:
-    """A grid search with shuffled stratified folds, refitting the best candidate on all rows."""
-    folds = StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state)
-    return GridSearchCV(pipeline, param_grid, scoring=scoring, cv=folds, refit=True)
 
 
 def grid_search_results(search: GridSearchCV) -> pd.DataFrame:
@@ -109,6 +133,24 @@ def grid_search_results(search: GridSearchCV) -> pd.DataFrame:
         rank=results["rank_test_score"],
     )
     return table.sort_values("rank", kind="stable").reset_index(drop=True)
+
+
+def load_trained_model(uri: str | os.PathLike):
+    """A fitted pipeline from a `.skops` file, a run folder holding `model.skops`, or MLflow."""
+    text = str(uri)
+    if text.startswith(MLFLOW_SCHEMES):
+        import mlflow.sklearn
+
+        return mlflow.sklearn.load_model(text)
+    path = Path(uri)
+    if path.is_dir():
+        path = path / f"model{MODEL_SUFFIX}"
+    if not path.is_file():
+        raise DataError(
+            f"MODEL_URI {text!r}: no model there; give a run folder with model.skops, a .skops "
+            "file, or a models:/ or runs:/ MLflow URI (empty: fit the fallback model)"
+        )
+    return load_model(path)
 
 
 def _short_param_name(name: str) -> str:

@@ -1,47 +1,111 @@
-"""Error analysis of a fitted classifier: segment metrics, fairness gaps, calibration, worst rows.
+"""Score predictions: classification and regression metrics, per-class and per-segment tables,
+fairness gaps, calibration, permutation importance and the rows with the largest errors.
 
-Plots return closed matplotlib figures: show as a cell's last expression, save with `save_figure`.
+Metric names are the ones the templates record (see DESIGN's list); every function returns plain
+numbers or a table, ready for `record_metrics` or display.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from sklearn.calibration import calibration_curve
-from sklearn.metrics import accuracy_score, brier_score_loss, recall_score
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import (
+    accuracy_score,
+    brier_score_loss,
+    classification_report,
+    f1_score,
+    mean_absolute_error,
+    precision_score,
+    r2_score,
+    recall_score,
+    roc_auc_score,
+    root_mean_squared_error,
+)
 
-from nbops.kit.data import DataError
-from nbops.kit.figures import closed
-from nbops.kit.record import MODEL_SUFFIX, load_model
+from nbops.kit.data import MISSING
+from nbops.kit.errors import DataError
 
-Size = tuple[float, float] | list[float]
-MISSING = "<missing>"
-MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 GAP_METRICS = ("selection_rate", "accuracy", "recall")
 
 
-def load_trained_model(uri: str | os.PathLike):
-    """A fitted pipeline from a `.skops` file, a run folder holding `model.skops`, or MLflow."""
-    text = str(uri)
-    if text.startswith(MLFLOW_SCHEMES):
-        import mlflow.sklearn
+def classification_metrics(
+    y_true: Sequence, y_pred: Sequence, y_proba: np.ndarray, *, classes: Sequence
+) -> dict[str, float]:
+    """Accuracy, macro/weighted F1, macro precision and recall, and ROC AUC.
 
-        return mlflow.sklearn.load_model(text)
-    path = Path(uri)
-    if path.is_dir():
-        path = path / f"model{MODEL_SUFFIX}"
-    if not path.is_file():
+    ROC AUC is `roc_auc` for a binary target (positive class = `classes[1]`) and `roc_auc_ovr`
+    (macro average of one-vs-rest) for more classes; `y_proba` columns follow `classes`.
+    """
+    classes = list(classes)
+    metrics = {
+        "accuracy": accuracy_score(y_true, y_pred),
+        "f1_macro": f1_score(y_true, y_pred, average="macro", labels=classes, zero_division=0),
+        "f1_weighted": f1_score(
+            y_true, y_pred, average="weighted", labels=classes, zero_division=0
+        ),
+        "precision_macro": precision_score(
+            y_true, y_pred, average="macro", labels=classes, zero_division=0
+        ),
+        "recall_macro": recall_score(
+            y_true, y_pred, average="macro", labels=classes, zero_division=0
+        ),
+    }
+    if len(classes) == 2:
+        metrics["roc_auc"] = roc_auc_score(np.asarray(y_true) == classes[1], y_proba[:, 1])
+    else:
+        metrics["roc_auc_ovr"] = roc_auc_score(y_true, y_proba, multi_class="ovr", labels=classes)
+    return {name: float(value) for name, value in metrics.items()}
+
+
+def classification_report_table(y_true: Sequence, y_pred: Sequence) -> pd.DataFrame:
+    """Precision, recall, F1 and support per class, then the macro and weighted averages."""
+    report = classification_report(y_true, y_pred, output_dict=True, zero_division=0)
+    report.pop("accuracy", None)
+    table = pd.DataFrame(report).T.astype({"support": int})
+    table.index.name = "class"
+    return table
+
+
+def regression_metrics(y_true: Sequence, y_pred: Sequence) -> dict[str, float]:
+    """RMSE, MAE and R² of predictions."""
+    return {
+        "rmse": float(root_mean_squared_error(y_true, y_pred)),
+        "mae": float(mean_absolute_error(y_true, y_pred)),
+        "r2": float(r2_score(y_true, y_pred)),
+    }
+
+
+def rmse_where_known(y_true: pd.Series, forecast: pd.Series, name: str) -> float:
+    """RMSE of a baseline forecast over the rows where it exists (an error if none do)."""
+    known = forecast.notna()
+    if not known.any():
         raise DataError(
-            f"MODEL_URI {text!r}: no model there; give a run folder with model.skops, a .skops "
-            "file, or a models:/ or runs:/ MLflow URI (empty: fit the fallback model)"
+            f"the {name} baseline has no value in this period: the history is too short"
         )
-    return load_model(path)
+    return float(root_mean_squared_error(y_true[known], forecast[known]))
+
+
+def permutation_importances(
+    model,
+    X: pd.DataFrame,
+    y: Sequence,
+    *,
+    scoring: str,
+    n_repeats: int,
+    random_state: int,
+) -> pd.DataFrame:
+    """How much the score drops when each input column is shuffled (mean and std), largest first."""
+    result = permutation_importance(
+        model, X, y, scoring=scoring, n_repeats=n_repeats, random_state=random_state
+    )
+    table = pd.DataFrame(
+        {"importance_mean": result.importances_mean, "importance_std": result.importances_std},
+        index=pd.Index(X.columns, name="feature"),
+    )
+    return table.sort_values("importance_mean", ascending=False, kind="stable")
 
 
 def positive_label(classes: Sequence, positive: str):
@@ -111,22 +175,6 @@ def fairness_gaps(table: pd.DataFrame) -> dict[str, float]:
     return gaps
 
 
-def plot_segment_metrics(table: pd.DataFrame, *, metrics: list[str], figsize: Size) -> Figure:
-    """Bars of each metric per segment (unreliable segments hatched)."""
-    fig, ax = plt.subplots(figsize=(figsize[0] * 1.3, figsize[1]))
-    positions = np.arange(len(table))
-    width = 0.8 / len(metrics)
-    for index, metric in enumerate(metrics):
-        bars = ax.bar(positions + index * width, table[metric], width, label=metric)
-        for bar, reliable in zip(bars, table["reliable"], strict=True):
-            if not reliable:
-                bar.set_hatch("//")
-    ax.set_xticks(positions + width * (len(metrics) - 1) / 2, table.index.astype(str))
-    ax.set(ylim=(0, 1.05), ylabel="score", title="Metrics per segment (hatched: too few rows)")
-    ax.legend(loc="lower right")
-    return closed(fig)
-
-
 def calibration_summary(
     y_true: Sequence, proba: np.ndarray, *, positive, n_bins: int
 ) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -145,24 +193,6 @@ def calibration_summary(
     )
     ece = float((table["rows"] * (table["predicted"] - table["observed"]).abs()).sum() / len(hit))
     return table, {"ece": ece, "brier_score": float(brier_score_loss(hit, proba))}
-
-
-def plot_calibration(
-    y_true: Sequence, proba: np.ndarray, *, positive, n_bins: int, figsize: Size
-) -> Figure:
-    """Observed frequency of the positive class against the predicted probability."""
-    hit = np.asarray(y_true) == positive
-    observed, predicted = calibration_curve(hit, proba, n_bins=n_bins, strategy="uniform")
-    fig, ax = plt.subplots(figsize=tuple(figsize))
-    ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8, label="perfectly calibrated")
-    ax.plot(predicted, observed, marker="o", label="model")
-    ax.legend()
-    ax.set(
-        xlabel=f"predicted probability of {positive!r}",
-        ylabel="observed frequency",
-        title="Calibration (reliability diagram)",
-    )
-    return closed(fig)
 
 
 def largest_errors(
