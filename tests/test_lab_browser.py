@@ -185,6 +185,15 @@ def kernel_folders(project: Path) -> list[Path]:
     return folders
 
 
+def sources(path: Path) -> list[str] | None:
+    """The source of each cell of the notebook at `path` (None while it is not there yet)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return ["".join(cell["source"]) for cell in cells]
+
+
 def table_shape(path: Path) -> tuple[int, int]:
     with path.open(newline="", encoding="utf-8") as handle:
         header, *rows = csv.reader(handle)
@@ -209,11 +218,11 @@ def test_a_notebook_from_a_template_lands_in_notebooks_runs_and_passes_check(
         save_as(browser, NAME)
 
         saved = project / "notebooks" / NAME
-        wait_until(browser, lambda _: saved.is_file(), f"notebooks/{NAME} on disk")
-        nb = json.loads(saved.read_text(encoding="utf-8"))
-        assert ["".join(cell["source"]) for cell in nb["cells"]] == [
-            "".join(cell["source"]) for cell in template["cells"]
-        ]
+        wait_until(
+            browser,
+            lambda _: sources(saved) == sources(ROOT / "templates" / f"{TEMPLATE}.ipynb"),
+            f"notebooks/{NAME} saved with the template's cells",
+        )
         made = [*project.glob("*.ipynb"), *(project / "notebooks").glob("*.ipynb")]
         assert [path.relative_to(project).as_posix() for path in made] == [f"notebooks/{NAME}"]
         assert main(["check", str(saved)]) == 0, capsys.readouterr().out
@@ -227,7 +236,9 @@ def test_a_notebook_from_a_template_lands_in_notebooks_runs_and_passes_check(
             f"the output {expected!r} of the Datasets cell",
         )[0]
         assert cell.find_elements(By.CSS_SELECTOR, ".jp-OutputArea table"), "no column summary"
-        assert kernel_folders(project) == [project], "the kernel does not run in the project root"
+        assert kernel_folders(project) == [project.resolve()], (
+            "the kernel is not in the project root"
+        )
         assert visible(browser, ".Toastify__toast") == [], "a notification popped up"
         assert visible(browser, ".jp-Dialog") == []
         browser.save_screenshot(str(tmp_path / "lab.png"))
