@@ -26,9 +26,11 @@ OUTPUT ?=
 PORT ?=
 TEMPLATE ?=
 ARGS ?=
+# apt-get needs root: sudo unless make already runs as root (as in CI)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_ARGS := $(foreach p,$(PARAMS),--set '$(p)') $(if $(PARAMS_FILE),-f '$(PARAMS_FILE)') $(if $(NAME),--name '$(NAME)')
 
-.PHONY: help setup venv new-notebook lab run-notebook runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
+.PHONY: help setup venv browser-deps new-notebook lab run-notebook runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -52,6 +54,16 @@ venv: $(STAMP)
 ## setup: create .venv and install the pre-commit git hook
 setup: $(STAMP)
 	$(BIN)/pre-commit install
+
+## browser-deps: install chromium and chromium-driver for the browser test (Debian, apt-get)
+browser-deps:
+	@browser=$$(command -v chromium || command -v google-chrome); \
+	if [ -n "$$browser" ] && command -v chromedriver >/dev/null; then \
+		echo "browser-deps: $$browser and $$(command -v chromedriver) are installed"; \
+	else \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
 
 ## new-notebook: copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb (no TEMPLATE: list them)
 new-notebook: $(STAMP)

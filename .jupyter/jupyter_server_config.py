@@ -1,7 +1,8 @@
 """JupyterLab settings of this project, read when JUPYTER_CONFIG_DIR points here (`nbops lab`).
 
 The settings themselves live in `nbops.lab.configure`: the templates under File -> New ->
-Notebook from template, loopback only, the project root as the file browser's root.
+Notebook from template, loopback only, the project root as the file browser's root with
+notebooks/ opened first, and JupyterLab's defaults overridden from `lab/settings/overrides.json`.
 """
 
 from pathlib import Path

@@ -5,8 +5,11 @@ Jupyter's config, data and runtime folders are pointed into `.jupyter/` in the p
 to the user's home. `.jupyter/jupyter_server_config.py` calls `configure` below, which shows the
 templates in File -> New -> Notebook from template (jupyterlab-templates lists only notebooks
 in SUB-folders of its template dirs, hence `.jupyter/templates/nbops/` -> `templates/`).
-Kernels start in the project root, as under `nbops run`, so the relative paths of a notebook's
-Configs resolve the same way in JupyterLab and headless.
+The file browser opens in the project's notebooks folder, so a notebook made from a template
+lands where `nbops check` and `nbops export` look; kernels still start in the project root, as
+under `nbops run`, so the relative paths of a notebook's Configs resolve the same way in
+JupyterLab and headless. JupyterLab's defaults are overridden from `.jupyter/lab/settings/`
+(no prompt about Jupyter news, no update check).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from nbops.project import ROOT_ENV, Project
 CONFIG_DIR = ".jupyter"
 TEMPLATE_ROOT = "templates"  # under CONFIG_DIR: the folder jupyterlab-templates walks
 TEMPLATE_GROUP = "nbops"  # its sub-folder holding the templates (the group shown in the menu)
+APP_SETTINGS = "lab/settings"  # under CONFIG_DIR: overrides.json, the project's JupyterLab defaults
 DEFAULT_PORT = 8888
 HOST = "127.0.0.1"
 
@@ -88,6 +92,20 @@ def configure(c: Any, root: Path) -> None:
     c.JupyterLabTemplates.template_label = "nbops template"
     c.ServerApp.ip = HOST
     c.ServerApp.root_dir = str(root)
+    c.LabApp.app_settings_dir = str(config_dir(root) / APP_SETTINGS)
+    notebooks = preferred_dir(root)
+    if notebooks is not None:
+        c.FileContentsManager.preferred_dir = notebooks
+
+
+def preferred_dir(root: Path) -> str | None:
+    """The notebooks folder as a path relative to `root` (created if missing), where the file
+    browser opens and new notebooks land; None when it lies outside the project."""
+    notebooks = Project.load(root).notebooks_dir
+    if notebooks == root.resolve() or not notebooks.is_relative_to(root.resolve()):
+        return None
+    notebooks.mkdir(parents=True, exist_ok=True)
+    return notebooks.relative_to(root.resolve()).as_posix()
 
 
 def lab_command(port: int, *, open_browser: bool, is_root: bool) -> list[str]:
