@@ -42,6 +42,14 @@ def descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+def command_line(process: psutil.Process) -> str:
+    """The process's command line, or "" once it has exited (a zombie has none)."""
+    try:
+        return " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return ""
+
+
 @pytest.fixture
 def start_sleeping_run():
     """Start `nbops run tests/notebooks/sleeps.ipynb`; return the process once its kernel runs."""
@@ -60,7 +68,7 @@ def start_sleeping_run():
         kernels: list[psutil.Process] = []
         while time.monotonic() < deadline and not kernels:
             time.sleep(0.2)
-            kernels = [p for p in descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
+            kernels = [p for p in descendants(proc.pid) if "ipykernel" in command_line(p)]
         assert kernels, "the kernel never started"
         time.sleep(2)  # let it reach the sleeping cell
         return proc
