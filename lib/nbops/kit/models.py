@@ -23,7 +23,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from nbops.kit.errors import DataError, KitError
-from nbops.kit.record import MODEL_SUFFIX, load_model
+from nbops.kit.record import load_model
+from nbops.project import RunFolder
 
 MODELS = ("random_forest", "hist_gradient_boosting", "logistic_regression")
 REGRESSORS = ("random_forest", "hist_gradient_boosting", "ridge")
@@ -139,12 +140,12 @@ def load_trained_model(uri: str | os.PathLike):
     """A fitted pipeline from a `.skops` file, a run folder holding `model.skops`, or MLflow."""
     text = str(uri)
     if text.startswith(MLFLOW_SCHEMES):
-        import mlflow.sklearn
+        from nbops.mlflow.notebook import load_logged_model
 
-        return mlflow.sklearn.load_model(text)
+        return load_logged_model(text)
     path = Path(uri)
     if path.is_dir():
-        path = path / f"model{MODEL_SUFFIX}"
+        path = RunFolder(path).model()
     if not path.is_file():
         raise DataError(
             f"MODEL_URI {text!r}: no model there; give a run folder with model.skops, a .skops "
