@@ -21,7 +21,6 @@ PACKAGE = ROOT / "lib" / "nbops"
 SAMPLES = Path(__file__).parent / "notebooks"
 # Kit modules that still import mlflow themselves, pending their move in the kit reorganisation
 # (wave-kit): they should call `nbops.kit.tracking` (e.g. `load_logged_model`) instead.
-PENDING_MLFLOW_IMPORTS = {"nbops.kit.segments"}
 CHECKER = "nbops.check."  # its internal cycle is the checker wave's (issue 11, part 3)
 
 
@@ -115,7 +114,7 @@ def test_only_the_mlflow_package_imports_mlflow():
         if any(imported.split(".")[0] == "mlflow" for imported in imported_names(name))
     }
     elsewhere = {name for name in importers if not name.startswith("nbops.mlflow")}
-    assert elsewhere - PENDING_MLFLOW_IMPORTS == set()
+    assert elsewhere == set()
     assert {"nbops.mlflow.store", "nbops.mlflow.runs", "nbops.mlflow.predict"} <= importers
 
 
