@@ -27,7 +27,9 @@ def make_table(rows: int, seed: int = 7) -> pd.DataFrame:
     numeric = rng.normal(size=(rows, NUMERIC)).astype("float64")
     codes = [rng.integers(0, levels, size=rows) for levels in LEVELS]
     # Each level carries an effect, so the categories matter to the target too.
-    effects = [rng.normal(scale=0.8, size=levels)[code] for levels, code in zip(LEVELS, codes)]
+    effects = [
+        rng.normal(scale=0.8, size=levels)[code] for levels, code in zip(LEVELS, codes, strict=True)
+    ]
     signal = (
         1.2 * numeric[:, 0]
         - 0.9 * numeric[:, 1]
@@ -42,7 +44,7 @@ def make_table(rows: int, seed: int = 7) -> pd.DataFrame:
     frame = pd.DataFrame({f"num_{i:02d}": numeric[:, i] for i in range(NUMERIC)})
     for column in frame.columns:  # 5% missing values per numeric column, at random rows
         frame.loc[rng.random(rows) < MISSING_SHARE, column] = np.nan
-    for i, (levels, code) in enumerate(zip(LEVELS, codes)):
+    for i, (levels, code) in enumerate(zip(LEVELS, codes, strict=True)):
         names = np.array([f"c{i}_{level:02d}" for level in range(levels)])
         frame[f"cat_{i}"] = names[code]
     frame["label"] = np.array(CLASSES)[np.searchsorted(cuts, noisy)]
