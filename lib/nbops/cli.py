@@ -296,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_new(subparsers)
     _add_lab(subparsers)
     _add_registry(subparsers)
+    from nbops.sweep import command as sweep_command  # sweep, tune
+
+    sweep_command.add_parsers(subparsers)
     return parser
 
 

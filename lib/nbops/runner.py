@@ -74,6 +74,10 @@ def run(request: RunRequest) -> RunResult:
     runs.write_json(run_dir / "params.json", effective)
     env = kernel_environment(request, run_dir)
     record = _start_record(request, run_dir, env)
+    # Sweep hook: a run started by `nbops sweep`/`tune` names its sweep (and MLflow parent).
+    from nbops.sweep.membership import from_environment
+
+    record["sweep"] = from_environment()
     runs.write_json(run_dir / runs.RUN_RECORD, record)
     started = time.monotonic()
     tracked = tracking.Tracked()

@@ -88,6 +88,10 @@ def _tags(run_dir: Path, root: Path, record: Mapping) -> dict[str, str]:
     }
     if git.get("commit"):
         tags["mlflow.source.git.commit"] = git["commit"]
+    # Sweep hook: a sweep's run nests under the sweep's parent run (`mlflow.parentRunId`).
+    from nbops.sweep.membership import parent_tags
+
+    tags.update(parent_tags(record))
     return tags
 
 
