@@ -12,12 +12,16 @@ system is needed. Two scheduler-side primitives make faults explicit:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
 import shutil
+import socket
 import tarfile
 import tempfile
+import time
+from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -29,8 +33,9 @@ from nbops.project import find_project_root
 from nbops.sweep import task as task_mod
 from nbops.sweep.task import CANCELLED, Outcome, Task
 
-CONNECT_TIMEOUT_S = 8  # the whole "unreachable scheduler" answer stays under 10 s
+CONNECT_TIMEOUT_S = 5  # the whole "unreachable scheduler" answer stays under 10 s
 _CHECK_S = 1.0
+_POLL_S = 0.1
 
 
 def connect(address: str) -> Any:
@@ -41,13 +46,38 @@ def connect(address: str) -> Any:
 
     logging.getLogger("distributed").setLevel(logging.CRITICAL)  # one line of ours, not theirs
     try:
+        _probe(address)  # dask retries a refused connection until its timeout; fail at once
         return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # refused, timed out, not a Dask scheduler at all
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if not isinstance(exc, OSError | TimeoutError):
+            reason = f"it did not answer as a Dask scheduler: {reason[:120]}"
         raise BadInputError(
             f"cannot reach the Dask scheduler at {address} ({reason[:200]}): "
             "start it with `dask scheduler` or check --scheduler"
         ) from exc
+
+
+def _probe(address: str) -> None:
+    """Open and close a TCP connection to a tcp://HOST:PORT address (other schemes: skip)."""
+    scheme, _, rest = address.partition("://")
+    if scheme != "tcp" or not rest:
+        return
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"{address} is not tcp://HOST:PORT")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
+        pass
+    asyncio.run(_handshake(address))
+
+
+async def _handshake(address: str) -> None:
+    """Dask's own handshake: something that is not a scheduler fails here, not in a Client
+    (a Client that fails to start spends another 10 s closing itself)."""
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT_S), CONNECT_TIMEOUT_S)
+    await comm.close()
 
 
 def sha256(path: Path) -> str:
@@ -85,14 +115,8 @@ class DaskExecutor:
         self.futures[future] = task
 
     def wait(self, timeout: float) -> list[Outcome]:
-        from distributed import wait
-        from distributed.client import FIRST_COMPLETED
-
-        if not self.futures:
-            return []
-        with suppress(TimeoutError):
-            wait(list(self.futures), timeout=timeout, return_when=FIRST_COMPLETED)
-        done = [future for future in self.futures if future.done()]
+        """The outcomes of the tasks that came back within `timeout` seconds."""
+        done = _poll(self.futures, timeout, until_all=False)
         return [self._collect(future, self.futures.pop(future)) for future in done]
 
     def _collect(self, future: Any, task: Task) -> Outcome:
@@ -122,10 +146,7 @@ class DaskExecutor:
 
     def drain(self, grace: float = task_mod.STOP_GRACE_S + 15) -> list[Outcome]:
         """Wait for the interrupted runs to come back; give up on the rest after `grace`."""
-        from distributed import wait
-
-        with suppress(TimeoutError):
-            wait(list(self.futures), timeout=grace)
+        _poll(self.futures, grace, until_all=True)
         outcomes = []
         for future, task in list(self.futures.items()):
             if future.done():
@@ -152,6 +173,17 @@ class DaskExecutor:
                 Event(self.stop_name, client=self.client).clear()
         with suppress(Exception):
             self.client.close(timeout=5)
+
+
+def _poll(futures: Iterable[Any], timeout: float, until_all: bool) -> list[Any]:
+    """The futures done within `timeout` (as soon as one is, unless `until_all`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = [future for future in futures if future.done()]
+        finished = len(done) == len(list(futures)) if until_all else bool(done)
+        if finished or time.monotonic() >= deadline:
+            return done
+        time.sleep(_POLL_S)
 
 
 def _worker_environment(runs_dir: Path) -> dict[str, str]:

@@ -17,6 +17,10 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _short(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 class Progress:
     """Counts of done / failed / running runs with an ETA from the mean run time."""
 
@@ -71,7 +75,7 @@ class Progress:
 
     def _line(self, outcome: Outcome) -> None:
         took = f" in {outcome.duration_s:.1f} s" if outcome.duration_s else ""
-        params = " ".join(f"{k}={v}" for k, v in outcome.task.params.items())
+        params = " ".join(f"{k}={_short(v)}" for k, v in outcome.task.params.items())
         why = f": {outcome.error}" if outcome.error else ""
         print(
             f"[{self.done + self.failed}/{self.total}] {outcome.run_id} {outcome.status}{took} "
