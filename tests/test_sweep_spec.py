@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -99,3 +100,17 @@ def test_the_best_run_follows_the_direction() -> None:
     assert default_direction("rmse") == "minimize" and default_direction("f1_macro") == "maximize"
     assert best_row(rows, "rmse", "minimize").run_id == "r1"
     assert best_row(rows, "rmse", "maximize").run_id == "r0"
+
+
+def test_make_passes_variables_as_data_never_as_code(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    grid = f'X=0,1 MODEL=$(shell touch {marker}),"a;touch {marker}"'
+    result = subprocess.run(
+        ["make", "-s", "sweep", f"NB={NOTEBOOK}", f"GRID={grid}", "NAME=it's"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "run name \"it's\" is not allowed" in result.stderr
+    assert not marker.exists()
