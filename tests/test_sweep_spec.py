@@ -112,5 +112,5 @@ def test_make_passes_variables_as_data_never_as_code(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 2
-    assert "run name \"it's\" is not allowed" in result.stderr
+    assert 'run name "it\'s" is not allowed' in result.stderr
     assert not marker.exists()
