@@ -94,13 +94,17 @@ def _best(page: Page) -> str:
     best = page.best
     if best is None:
         return '<div class="best">No succeeded run recorded the metric: no best run.</div>'
-    params = ", ".join(f"{_e(k)}={_e(v)}" for k, v in best.params.items())
+    params = ", ".join(f"{_e(k)}={_e(_short(v))}" for k, v in best.params.items())
     value = best.value(page.metric)
     return (
         f'<div class="best">Best run (<b>{_e(page.metric)}</b> = {value:.6g}, {page.direction}): '
         f'<a href="../{_e(best.run_id)}/report.html">{_e(best.run_id)}</a> &middot; {params} '
         '&middot; parameters in <a href="best.yaml">best.yaml</a></div>'
     )
+
+
+def _short(value: Any) -> Any:
+    return f"{value:.6g}" if isinstance(value, float) else value
 
 
 def _figures(page: Page) -> str:
@@ -143,15 +147,20 @@ def _is_number(value: Any) -> bool:
 
 
 def _param_plot(page: Page, name: str) -> str:
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = _figure()
     rows = [row for row in page.rows if row.value(page.metric) is not None]
     values = [row.params.get(name) for row in rows]
     if values and all(_is_number(v) for v in values):
         xs = [float(v) for v in values]
+        if all(isinstance(v, int) for v in values):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         labels = list(dict.fromkeys(str(v) for v in values))
         xs = [labels.index(str(v)) for v in values]
         ax.set_xticks(range(len(labels)), labels, rotation=20 if len(labels) > 3 else 0)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
     colours = [_BEST if row is page.best else _OTHER for row in rows]
     ax.scatter(xs, [row.value(page.metric) for row in rows], c=colours, s=36, alpha=0.85)
     ax.set_xlabel(name)
@@ -161,6 +170,8 @@ def _param_plot(page: Page, name: str) -> str:
 
 
 def _history_plot(page: Page) -> str:
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = _figure(5.0, 3.0)
     trials = [t for t, _ in page.history]
     values = [v for _, v in page.history]
@@ -168,6 +179,7 @@ def _history_plot(page: Page) -> str:
     best_so_far = [better(values[: i + 1]) for i in range(len(values))]
     ax.scatter(trials, values, s=30, color=_OTHER, label="trial")
     ax.step(trials, best_so_far, where="post", color=_BEST, label="best so far")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial")
     ax.set_ylabel(page.metric)
     ax.legend(loc="best", fontsize=8)
