@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +78,42 @@ def test_a_grid_on_a_dask_cluster_comes_back_into_the_local_runs_folder(
     assert parent.info.status == "FINISHED" and len(children) == 4
     assert {c.data.metrics["score"] for c in children} == {-1.2, -0.7, -0.2, 0.3}
     assert _nbops_children(cluster) == []  # nothing left running on the workers
+
+
+def test_a_worker_that_dies_mid_run_fails_that_run_and_the_sweep_goes_on(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    runs_dir = tmp_path / "runs"
+    argv = ["sweep", NOTEBOOK, "--grid", "X=0,1", "-p", "SLEEP_S", "20", "--jobs", "2"]
+    argv += ["--scheduler", cluster.address, "--runs-dir", str(runs_dir), "--no-progress"]
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "nbops", *argv],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    victim, run = _a_worker_running_a_run(cluster)
+    time.sleep(3)
+    victim.kill()  # the nanny restarts the worker; Dask would retry the task elsewhere
+    _, err = sweep.communicate(timeout=300)
+    assert sweep.returncode == 1, err
+    assert "died mid-run" in err
+    statuses = sorted(row["status"] for row in summary_rows(only_sweep(runs_dir)))
+    assert statuses == ["failed", "succeeded"]  # one run lost, never run twice
+    psutil.wait_procs([run], timeout=30)
+    assert not run.is_running()  # the dead worker's run did not outlive it
+
+
+def _a_worker_running_a_run(cluster: LocalCluster) -> tuple[psutil.Process, psutil.Process]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for worker in cluster.worker_processes():
+            try:
+                runs = [p for p in worker.children() if "nbops" in " ".join(p.cmdline())]
+            except psutil.Error:
+                continue
+            if runs:
+                return worker, runs[0]
+        time.sleep(0.5)
+    raise AssertionError("no worker started a run")

@@ -99,7 +99,18 @@ def start_run(
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGINT when the thread that started it dies (Linux
+    PR_SET_PDEATHSIG), so a run never outlives a killed sweep or Dask worker: it ends
+    `interrupted` and stops its kernel."""
+    import ctypes
+
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)  # 1 = PR_SET_PDEATHSIG
 
 
 def interrupt_run(proc: subprocess.Popen) -> None:
