@@ -114,3 +114,26 @@ def test_make_passes_variables_as_data_never_as_code(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert 'run name "it\'s" is not allowed' in result.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("tty", [pytest.param(True, id="terminal"), pytest.param(False, id="pipe")])
+def test_progress_counts_done_failed_running_with_an_eta(tty: bool) -> None:
+    import io
+
+    from nbops.sweep.progress import Progress
+    from nbops.sweep.task import Outcome, Task
+
+    stream = io.StringIO()
+    progress = Progress(total=4, jobs=2, stream=stream, tty=tty)
+    tasks = [Task(i, f"sweep-{i:03d}", {"X": float(i)}, {"id": "s"}) for i in range(1, 5)]
+    for task in tasks[:2]:
+        progress.started(task)
+    progress.finished(Outcome(tasks[0], "succeeded", Path("r1"), {"duration_s": 10.0}))
+    progress.finished(Outcome(tasks[1], "failed", Path("r2"), {"duration_s": 6.0}, error="E: x"))
+    text = stream.getvalue()
+    assert (
+        "2/4  done 1  failed 1  running 0" in text and "ETA 0:08" in text
+    )  # 2 left x 8 s / 2 jobs
+    assert ("\r\033[K[############------------]" in text) is tty
+    assert "r2 failed in 6.0 s (X=2): E: x" in text  # a failure always gets its own line
+    assert ("r1 succeeded" in text) is not tty

@@ -19,7 +19,7 @@ from nbops.sweep.session import (
     open_executor,
 )
 from nbops.sweep.summary import best_row, default_direction, pick_metric, row_from_outcome
-from nbops.sweep.task import FAILED, INTERRUPTED, SUCCEEDED
+from nbops.sweep.task import FAILED, SUCCEEDED
 
 
 def plan(
@@ -76,7 +76,7 @@ def _run(session: Session, executor: Any, grid: spec.Grid, combinations, signals
     mirrored = environment_mirrors(options)
     progress = Progress(len(pending), options.jobs, tty=options.tty)
     progress.note(f"sweep {session.folder.id}: {len(pending)} runs on {executor.where}")
-    status = INTERRUPTED
+    status = FAILED  # unless the loop says otherwise: an unexpected error is a failure
     outcomes: list = []
     try:
         result = drive(

@@ -54,7 +54,8 @@ class Progress:
             self.failed += 1
         if outcome.duration_s:
             self.durations.append(float(outcome.duration_s))
-        if not self.tty and outcome.run_id:
+        if outcome.run_id and (not self.tty or outcome.status == FAILED):
+            self._clear()  # on a terminal only failures get a line of their own
             self._line(outcome)
         self._draw()
 

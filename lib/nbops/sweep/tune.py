@@ -30,7 +30,7 @@ from nbops.sweep.session import (
     open_executor,
 )
 from nbops.sweep.summary import Row, best_row, default_direction, row_from_outcome
-from nbops.sweep.task import FAILED, INTERRUPTED, SUCCEEDED, Outcome
+from nbops.sweep.task import FAILED, SUCCEEDED, Outcome
 
 STORE_FILE = "optuna.db"
 DEFAULT_SEED = 42
@@ -200,7 +200,7 @@ def _run(session: Session, executor, study, base, dims, trials: int, signals) ->
         f"tune {session.folder.id}: {trials} trials of study {study.study_name} "
         f"({len(study.trials)} so far) on {executor.where}"
     )
-    status, outcomes = INTERRUPTED, []
+    status, outcomes = FAILED, []  # unless the loop says otherwise
 
     def on_outcome(outcome: Outcome) -> None:
         bridge.tell(outcome)
