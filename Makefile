@@ -30,7 +30,7 @@ ARGS ?=
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_ARGS := $(foreach p,$(PARAMS),--set '$(p)') $(if $(PARAMS_FILE),-f '$(PARAMS_FILE)') $(if $(NAME),--name '$(NAME)')
 
-.PHONY: help setup venv browser-deps new-notebook lab run-notebook runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
+.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -76,6 +76,46 @@ lab: $(STAMP)
 ## run-notebook: run NB (default: classification template) with PARAMS="A=1 B=x" / PARAMS_FILE / NAME
 run-notebook: $(STAMP)
 	$(BIN)/nbops run '$(NB)' $(RUN_ARGS)
+
+# --- sweeps and tuning (nbops sweep / nbops tune) ---------------------------------------------
+# Make variables reach nbops as data: each is exported to the recipe's environment unexpanded
+# ($(value ...)) and the shell only ever reads it quoted ("$$VAR") or split on blanks with
+# globbing off, so quotes, `$(...)` or `;` in a value are passed on, never run.
+GRID ?=
+JOBS ?= 2
+SCHEDULER ?=
+SPACE ?=
+TRIALS ?= 20
+METRIC ?=
+STUDY ?=
+SEED ?=
+DIRECTION ?=
+SWEEP_VARS := NB GRID PARAMS PARAMS_FILE NAME JOBS SCHEDULER SPACE TRIALS METRIC STUDY SEED DIRECTION
+$(foreach v,$(SWEEP_VARS),$(eval sweep tune: export NBOPS_MAKE_$(v) = $$(value $(v))))
+# make would otherwise export command-line variables itself, expanding them (and any $(shell)).
+unexport $(SWEEP_VARS)
+SWEEP_FLAGS = set -f; flags=(); \
+	for g in $$NBOPS_MAKE_GRID; do flags+=(--grid "$$g"); done; \
+	for p in $$NBOPS_MAKE_PARAMS; do flags+=(--set "$$p"); done; \
+	flags+=($${NBOPS_MAKE_PARAMS_FILE:+-f "$$NBOPS_MAKE_PARAMS_FILE"}); \
+	flags+=($${NBOPS_MAKE_NAME:+--name "$$NBOPS_MAKE_NAME"}); \
+	flags+=($${NBOPS_MAKE_JOBS:+--jobs "$$NBOPS_MAKE_JOBS"}); \
+	flags+=($${NBOPS_MAKE_SCHEDULER:+--scheduler "$$NBOPS_MAKE_SCHEDULER"}); \
+	flags+=($${NBOPS_MAKE_METRIC:+--metric "$$NBOPS_MAKE_METRIC"}); \
+	flags+=($${NBOPS_MAKE_DIRECTION:+--direction "$$NBOPS_MAKE_DIRECTION"})
+
+## sweep: run NB over GRID="A=1,2 B=x,y" with JOBS (default 2) [SCHEDULER=tcp://HOST:PORT PARAMS NAME METRIC]
+sweep: $(STAMP)
+	@$(SWEEP_FLAGS); $(BIN)/nbops sweep "$$NBOPS_MAKE_NB" "$${flags[@]}"
+
+## tune: Optuna over NB with SPACE=space.yaml TRIALS=20 METRIC=f1_macro [JOBS STUDY SEED SCHEDULER]
+tune: $(STAMP)
+	@$(SWEEP_FLAGS); \
+	flags+=($${NBOPS_MAKE_STUDY:+--study "$$NBOPS_MAKE_STUDY"}); \
+	flags+=($${NBOPS_MAKE_SEED:+--seed "$$NBOPS_MAKE_SEED"}); \
+	$(BIN)/nbops tune "$$NBOPS_MAKE_NB" --space "$$NBOPS_MAKE_SPACE" \
+		--trials "$$NBOPS_MAKE_TRIALS" "$${flags[@]}"
+# --- end of sweeps and tuning ------------------------------------------------------------------
 
 ## runs: list the runs kept under runs/
 runs: $(STAMP)

@@ -415,6 +415,125 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return serve_ui(args.port, _runs_dir(args))
 
 
+SPACE_HELP = (
+    "YAML search space, one entry per parameter: NAME: {int: [low, high]} "
+    "| {float: [low, high], log: true} | {choice: [a, b]} (optional step: N)"
+)
+
+
+def _add_sweep(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "sweep",
+        _cmd_sweep,
+        help="run a notebook over a grid of parameter values (local processes or Dask)",
+        description="Run NOTEBOOK once per point of the cartesian product of the --grid values; "
+        "every run is an ordinary run folder, summarised in runs/<UTC>-<stem>-sweep[-NAME]/.",
+    )
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2",
+        help="values of one parameter (repeatable; commas inside [...] belong to a list value)",
+    )
+    _sweep_options(parser)
+    parser.add_argument("--name", help="a name appended to the sweep folder and its run ids")
+    parser.add_argument("--metric", help="metric that picks the best run (default: the first)")
+
+
+def _add_tune(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "tune",
+        _cmd_tune,
+        help="tune a notebook's parameters with Optuna (TPE); the study resumes where it stopped",
+        description="Run --trials more trials of an Optuna study over NOTEBOOK's parameters; "
+        "the study is kept in runs/optuna.db, so the same command again adds trials.",
+    )
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--space", type=Path, required=True, help=SPACE_HELP)
+    parser.add_argument("--trials", type=int, required=True, help="how many trials to add")
+    parser.add_argument("--metric", required=True, help="the recorded metric to optimise")
+    parser.add_argument("--study", help="study name (default: the notebook's stem)")
+    parser.add_argument("--seed", type=int, default=42, help="TPE sampler seed (default 42)")
+    _sweep_options(parser)
+    parser.add_argument("--name", help="a name appended to this invocation's sweep folder")
+
+
+def _sweep_options(parser: argparse.ArgumentParser) -> None:
+    """The options `sweep` and `tune` share: fixed values, executor, stopping, progress."""
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="fix a parameter for every run (repeatable)",
+    )
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("-f", "--params-file", type=Path, help="YAML file of fixed values")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
+    parser.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
+    )
+    parser.add_argument("--direction", choices=("maximize", "minimize"))
+    parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
+    parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _sweep_session(args: argparse.Namespace):
+    """The sweep's options and the fixed parameter values given on the command line."""
+    from nbops.params import parse_assignments
+    from nbops.sweep.session import Options
+
+    project = Project.load()
+    cli_params = {name: value for name, value in args.parameter}
+    cli_params.update(parse_assignments(args.set))
+    notebook = args.notebook if args.notebook.is_absolute() else Path.cwd() / args.notebook
+    options = Options(
+        notebook=notebook,
+        root=project.root,
+        runs_dir=_runs_dir(args, project).resolve(),
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        name=args.name,
+        fail_fast=args.fail_fast,
+        metric=args.metric,
+        direction=args.direction,
+        tty=sys.stderr.isatty() if args.progress is None else args.progress,
+    )
+    return options, cli_params
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from nbops.sweep.grid import sweep
+
+    options, cli_params = _sweep_session(args)
+    return sweep(options, args.grid, args.params_file, cli_params)
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from nbops.sweep.tune import tune
+
+    options, cli_params = _sweep_session(args)
+    return tune(
+        options,
+        args.space,
+        args.trials,
+        args.metric,
+        study_name=args.study,
+        seed=args.seed,
+        params_file=args.params_file,
+        cli_params=cli_params,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `nbops` command."""
     parser = argparse.ArgumentParser(
@@ -434,6 +553,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(subparsers)
     _add_predict(subparsers)
     _add_ui(subparsers)
+    _add_sweep(subparsers)
+    _add_tune(subparsers)
     return parser
 
 

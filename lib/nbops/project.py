@@ -20,6 +20,7 @@ RUN_DIR_ENV = "NBOPS_RUN_DIR"  # the run folder of a managed run
 RUN_ID_ENV = "NBOPS_RUN_ID"  # the run id (the run folder's name)
 TRACKING_ENV = "NBOPS_TRACKING"  # "off" turns MLflow tracking off
 THREADS_ENV = "NBOPS_THREADS"  # thread cap for BLAS/OpenMP in the kernel
+SWEEP_ENV = "NBOPS_SWEEP"  # JSON naming the sweep (and MLflow parent run) a run belongs to
 # MLflow's own variables, which nbops sets so the notebook's mlflow calls land in the run.
 MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 MLFLOW_RUN_ID_ENV = "MLFLOW_RUN_ID"

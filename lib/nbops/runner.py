@@ -27,6 +27,7 @@ from nbops.project import (
     RunFolder,
     relative_to,
 )
+from nbops.sweep.membership import from_environment
 
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -83,6 +84,8 @@ def run(request: RunRequest) -> RunResult:
     write_json_atomic(folder.params, effective)
     env = kernel_environment(request, run_dir)
     record = _start_record(request, run_dir, env)
+    # A run started by `nbops sweep` / `nbops tune` names its sweep (and MLflow parent run).
+    record["sweep"] = from_environment()
     write_json_atomic(folder.record, record)
     started = time.monotonic()
     tracked = tracking.Tracked()

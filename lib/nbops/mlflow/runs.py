@@ -34,6 +34,7 @@ from nbops.project import (
 )
 
 EXPERIMENT_PARAMETER = "EXPERIMENT_NAME"
+PARENT_TAG = "mlflow.parentRunId"  # MLflow nests a run under the run this tag names
 STATUSES = {"succeeded": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
 _DIGEST_CHARS = 16  # MLflow stores at most 36 characters of a dataset digest
 _MAX_PARAM = 6000
@@ -86,6 +87,16 @@ def _tags(run_dir: Path, root: Path, record: Mapping) -> dict[str, str]:
     }
     if git.get("commit"):
         tags["mlflow.source.git.commit"] = git["commit"]
+    tags.update(parent_tags(record))
+    return tags
+
+
+def parent_tags(record: Mapping) -> dict[str, str]:
+    """Tags that nest a sweep's run under the sweep's parent run (none outside a sweep)."""
+    sweep = record.get("sweep") or {}
+    tags = {"nbops.sweep_id": str(sweep["id"])} if sweep.get("id") else {}
+    if sweep.get("mlflow_parent_run_id"):
+        tags[PARENT_TAG] = str(sweep["mlflow_parent_run_id"])
     return tags
 
 
