@@ -19,8 +19,6 @@ from nbops.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lib" / "nbops"
 SAMPLES = Path(__file__).parent / "notebooks"
-# Kit modules that still import mlflow themselves, pending their move in the kit reorganisation
-# (wave-kit): they should call `nbops.kit.tracking` (e.g. `load_logged_model`) instead.
 CHECKER = "nbops.check."  # its internal cycle is the checker wave's (issue 11, part 3)
 
 
@@ -129,6 +127,41 @@ def test_only_notebooks_and_the_kit_import_the_kit():
 
 
 @pytest.mark.kernel
+def run_folder_file_names() -> set[str]:
+    """The names RunFolder gives the files and folders of a run."""
+    from nbops.project import RunFolder
+
+    folder = RunFolder(Path("run"))
+    paths = [getattr(folder, attribute) for attribute, value in vars(RunFolder).items()]
+    return {path.name for path in paths if isinstance(path, Path)} | {folder.model().name}
+
+
+def test_no_run_folder_file_name_is_spelled_out_outside_run_folder():
+    names = run_folder_file_names()
+    assert {"run.json", "notebook.ipynb", "params.json", "figures"} <= names
+    spelled = sorted(
+        f"{name}: {node.value!r}"
+        for name, path in MODULES.items()
+        if name != "nbops.project"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in names - module_names_in_all(path)
+    )
+    assert spelled == []
+
+
+def module_names_in_all(path: Path) -> set[str]:
+    """The names a package's `__all__` lists (kit lists its modules, `figures` among them)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        element.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(getattr(t, "id", "") == "__all__" for t in node.targets)
+        for element in getattr(node.value, "elts", [])
+        if isinstance(element, ast.Constant)
+    }
+
+
 def test_runs_dir_setting_places_run_folders_and_the_mlflow_store(tmp_path, monkeypatch, capsys):
     """`[tool.nbops] runs-dir = "experiments"`: run folder and embedded store both go there."""
     (tmp_path / "pyproject.toml").write_text(

@@ -29,7 +29,7 @@ from typing import Any
 from nbops import runs
 from nbops.errors import BadInputError
 from nbops.files import write_json_atomic
-from nbops.project import find_project_root
+from nbops.project import RunFolder, find_project_root
 from nbops.sweep import task as task_mod
 from nbops.sweep.task import CANCELLED, Outcome, Task
 
@@ -230,7 +230,7 @@ def unpack(archive: bytes, runs_dir: Path) -> Path:
 def _rename_record(run_dir: Path) -> None:
     record = runs.read_record(run_dir)
     record["id"] = run_dir.name
-    write_json_atomic(run_dir / runs.RUN_RECORD, record)
+    write_json_atomic(RunFolder(run_dir).record, record)
 
 
 def pack(run_dir: Path) -> bytes:

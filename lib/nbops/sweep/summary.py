@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from nbops.files import read_json, write_text_atomic
+from nbops.project import RunFolder
 from nbops.sweep.task import SUCCEEDED, Outcome
 
 MAXIMIZE, MINIMIZE = "maximize", "minimize"
@@ -48,7 +49,7 @@ class Row:
 
 def row_from_outcome(outcome: Outcome, swept: Sequence[str]) -> Row:
     """A summary row for a run that ended in this sweep."""
-    params = read_json(outcome.run_dir / "params.json", {}) if outcome.run_dir else {}
+    params = read_json(RunFolder(outcome.run_dir).params, {}) if outcome.run_dir else {}
     params = {**outcome.task.params, **(params or {})}
     return Row(
         outcome.run_id,
@@ -123,7 +124,7 @@ def write_best(
     if best is None or best.run_id is None:
         path.unlink(missing_ok=True)
         return
-    params = read_json(runs_dir / best.run_id / "params.json", {}) or best.params
+    params = read_json(RunFolder(runs_dir / best.run_id).params, {}) or best.params
     header = (
         f"# Best run of sweep {sweep_id}: {best.run_id}\n"
         f"# {metric} = {best.value(metric):.6g} ({direction})\n"

@@ -23,6 +23,7 @@ import yaml
 
 from nbops import runs
 from nbops.files import read_json, write_json_atomic, write_text_atomic
+from nbops.project import RunFolder
 from nbops.sweep import membership
 
 STOP_GRACE_S = 45.0  # nbops run itself gives its kernel 30 s to stop
@@ -137,7 +138,7 @@ def kill_group(proc: subprocess.Popen) -> None:
 def find_run_folder(runs_dir: Path, task: Task) -> Path | None:
     """The run folder `nbops run` made for `task` (its name and run.json's sweep entry match)."""
     for candidate in sorted(runs_dir.glob(f"*-{task.name}*"), reverse=True):
-        sweep = (read_json(candidate / runs.RUN_RECORD, {}) or {}).get("sweep") or {}
+        sweep = (read_json(RunFolder(candidate).record, {}) or {}).get("sweep") or {}
         if sweep.get("id") == task.membership["id"] and sweep.get("index") == task.index:
             return candidate
     return None
@@ -145,8 +146,8 @@ def find_run_folder(runs_dir: Path, task: Task) -> Path | None:
 
 def outcome_from_folder(task: Task, run_dir: Path) -> Outcome:
     """Read a finished run folder into an Outcome."""
-    record = read_json(run_dir / runs.RUN_RECORD, {}) or {}
-    metrics = read_json(run_dir / "metrics.json", {}) or {}
+    record = read_json(RunFolder(run_dir).record, {}) or {}
+    metrics = read_json(RunFolder(run_dir).metrics, {}) or {}
     status = record.get("status") or FAILED
     error = record.get("error") or {}
     message = None
@@ -180,9 +181,9 @@ def lost_run(
         "mlflow": None,
         "sweep": task.membership,
     }
-    write_json_atomic(run_dir / "params.json", task.params)
-    write_json_atomic(run_dir / "metrics.json", {})
-    write_json_atomic(run_dir / runs.RUN_RECORD, record)
+    write_json_atomic(RunFolder(run_dir).params, task.params)
+    write_json_atomic(RunFolder(run_dir).metrics, {})
+    write_json_atomic(RunFolder(run_dir).record, record)
     return Outcome(task, status, run_dir, record, {}, f"RunLost: {reason}")
 
 

@@ -18,6 +18,7 @@ from nbops import params as params_mod
 from nbops.errors import BadInputError
 from nbops.files import read_json
 from nbops.mlflow import sweep as mirror
+from nbops.project import RunFolder
 from nbops.sweep import html, spec
 from nbops.sweep.drive import StopSignals, drive
 from nbops.sweep.progress import Progress
@@ -260,11 +261,11 @@ def study_rows(study: Any, runs_dir: Path, swept: list[str], metric: str) -> lis
     for trial in sorted(study.trials, key=lambda t: t.number):
         run_id = trial.user_attrs.get(_ATTR + "run_id")
         folder = runs_dir / run_id if run_id else None
-        record = read_json(folder / "run.json", {}) if folder else {}
-        metrics = read_json(folder / "metrics.json", {}) if folder else {}
+        record = read_json(RunFolder(folder).record, {}) if folder else {}
+        metrics = read_json(RunFolder(folder).metrics, {}) if folder else {}
         if not metrics and trial.value is not None:
             metrics = {metric: trial.value}
-        params = (read_json(folder / "params.json", {}) if folder else {}) or trial.params
+        params = (read_json(RunFolder(folder).params, {}) if folder else {}) or trial.params
         state = {"COMPLETE": SUCCEEDED, "FAIL": FAILED}.get(trial.state.name, trial.state.name)
         rows.append(
             Row(
