@@ -11,12 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nbops.errors import NotebookError
-
-if TYPE_CHECKING:
-    from nbops.check.flow import Flow
 
 SECTIONS = ("Imports", "Configs", "Datasets", "EDA", "Modeling", "Evaluation")
 # Checked in this order, so "Exploratory data analysis" is EDA and "Model evaluation" Evaluation.
@@ -158,13 +154,6 @@ class Notebook:
                     for alias in node.names:
                         found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         return found
-
-    @cached_property
-    def flow(self) -> Flow:
-        """The leakage data-flow analysis, computed on first use."""
-        from nbops.check.flow import Flow
-
-        return Flow(self)
 
     def qualname(self, node: ast.expr) -> str | None:
         """`np.random.rand` -> `numpy.random.rand`, following the notebook's imports."""

@@ -1,121 +1,47 @@
-"""Data flow for the leakage rules: an abstract run of the notebook's code, cell after cell.
+"""The data-flow engine: an abstract run of the notebook's code, cell after cell.
 
-Each variable holds a Value: what it is (data, transformer, model, ...), which split its rows
-come from (full data, train, test), and taints — fits and statistics computed on data that
-reaches the test split. A taint is reported only when it reaches a model's training data.
+Each variable holds a `Value` (values.py): what it is, which split its rows come from (full
+data, train, test) and the data-dependent steps that shaped it. Calls are handed to `Calls`
+(calls.py). The engine records neutral facts (facts.py); the leakage rules give them codes.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
+from nbops.check import facts as f
 from nbops.check import vocabulary as v
-from nbops.check.calls import CallsMixin
-from nbops.check.diagnostics import Diagnostic, at
-
-if TYPE_CHECKING:
-    from nbops.check.analysis import Cell, Notebook
-
-
-@dataclass(frozen=True)
-class Taint:
-    """A fit or statistic on the wrong rows, reported where it happened if it reaches a model."""
-
-    code: str
-    cell: int
-    line: int
-    col: int
-    what: str
+from nbops.check.analysis import Notebook
+from nbops.check.calls import Calls
+from nbops.check.facts import Fact
+from nbops.check.state import Loop, State
+from nbops.check.values import OTHER, Value, literal, union
 
 
-@dataclass(frozen=True)
-class Value:
-    """The abstract value of an expression."""
-
-    kind: str = "other"  # data | transformer | resampler | model | search | split | module | other
-    roles: frozenset[str] = frozenset()
-    taints: frozenset[Taint] = frozenset()
-    name: str = ""
-    ident: int = 0
-    fit_taint: Taint | None = None
-    born: int = 0
-    parts: tuple[Value, ...] = ()
-    origin: str = ""  # the variable a `.sample()` drew from
+def run_flow(nb: Notebook) -> list[Fact]:
+    """The facts of an abstract run over the notebook's parsed cells, in the order found."""
+    return Flow(nb).state.facts
 
 
-OTHER = Value()
-
-
-def union(*values: Value, roles: bool = True) -> Value:
-    """The value of an expression combining `values`: data if any of them is data."""
-    data = [value for value in values if value.kind == "data"]
-    if not data:
-        objects = [value for value in values if value.kind not in ("other", "module")]
-        return objects[0] if objects else OTHER
-    return Value(
-        "data",
-        frozenset().union(*(d.roles for d in data)) if roles else data[0].roles,
-        frozenset().union(*(d.taints for d in data)),
-        born=max(d.born for d in data),
-    )
-
-
-def contains(value: Value, kind: str) -> bool:
-    """Whether `value` or anything it was built from is of `kind`."""
-    return value.kind == kind or any(contains(part, kind) for part in value.parts)
-
-
-@dataclass
-class Loop:
-    """A loop or comprehension being run: when it started, what fitted and scored inside."""
-
-    start: int
-    fits: int = 0
-    test_scores: list[tuple[int, int, int]] = field(default_factory=list)
-
-
-class Flow(CallsMixin):
-    """Runs the notebook abstractly and collects the leakage findings (NB301-NB305)."""
+class Flow:
+    """Runs statements and expressions abstractly; calls are delegated to `Calls`."""
 
     def __init__(self, nb: Notebook) -> None:
         self.nb = nb
-        self.env: dict[str, Value] = {}
-        self.findings: list[Diagnostic] = []
-        self.step = 0
-        self.loops: list[Loop] = []
-        self.candidates: dict[int, str] = {}
-        self.sampled: dict[str, dict[str, tuple[int, int, int]]] = {}
-        self.time_ordered = _time_ordered(nb)
-        self.cell: Cell | None = None
+        self.state = State(nb, time_ordered=_time_ordered(nb))
+        self.env = self.state.env
+        self.calls = Calls(self.state)
         for cell in nb.parsed_cells:
-            self.cell = cell
+            self.state.cell = cell
             self.run(cell.tree.body)
-
-    def by_code(self, code: str) -> list[Diagnostic]:
-        """The findings for one rule."""
-        return [finding for finding in self.findings if finding.code == code]
-
-    def where(self, node: ast.AST) -> tuple[int, int, int]:
-        """(cell number, line, column) of a node in the current cell."""
-        return self.cell.number, node.lineno, self.cell.column(node.lineno, node.col_offset)
-
-    def report(self, code: str, place: tuple[int, int, int], message: str) -> None:
-        """Record a finding once per code and place."""
-        if not any(f.code == code and (f.cell, f.line, f.col) == place for f in self.findings):
-            self.findings.append(at(code, *place, message))
-
-    def taint(self, code: str, node: ast.AST, what: str) -> Taint:
-        """A taint located at `node`."""
-        return Taint(code, *self.where(node), what)
 
     # statements -----------------------------------------------------------------------------
 
     def run(self, body: list[ast.stmt]) -> None:
         """Run statements in order (function and class bodies are not entered)."""
         for stmt in body:
-            self.step += 1
+            self.state.step += 1
             self.statement(stmt)
 
     def statement(self, stmt: ast.stmt) -> None:
@@ -156,18 +82,16 @@ class Flow(CallsMixin):
             self.env[stmt.name] = OTHER
 
     def loop(self, target: ast.expr | None, iterable: ast.expr | None, body) -> None:
-        """Run a loop body once, noting fits and test scores inside it (NB303)."""
+        """Run a loop body once, noting the fits and test scores inside it."""
         items = self.eval(iterable) if iterable is not None else OTHER
-        frame = Loop(self.step)
-        self.loops.append(frame)
+        frame = Loop(self.state.step)
+        self.state.loops.append(frame)
         if target is not None:
             self.bind(target, self.element(items))
         body()
-        self.loops.pop()
+        self.state.loops.pop()
         if frame.fits and frame.test_scores:
-            fix = "compare candidates by cross-validation on the training split, score test once"
-            message = f"the test split scores every candidate fitted in this loop: {fix}"
-            self.report("NB303", frame.test_scores[0], message)
+            self.state.record(f.TEST_SCORES_LOOP, frame.test_scores[0])
 
     def element(self, items: Value) -> Value:
         """The value of one element of an iterable."""
@@ -204,7 +128,7 @@ class Flow(CallsMixin):
         role = named or (v.TRAIN if index % 2 == 0 else v.TEST)
         arrays = split.parts
         source = arrays[index // 2] if len(arrays) * 2 == count else union(*arrays)
-        return Value("data", frozenset({role}), source.taints, born=self.step)
+        return Value("data", frozenset({role}), source.taints, born=self.state.step)
 
     def named(self, target: ast.Name, value: Value) -> Value:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
@@ -213,16 +137,14 @@ class Flow(CallsMixin):
             value = replace(value, roles=frozenset({role}))
             if value.origin:
                 self.check_overlap(value.origin, role, target)
-        return replace(value, born=self.step)
+        return replace(value, born=self.state.step)
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
-        """NB302: train and test both drawn with `.sample()` from the same rows."""
-        drawn = self.sampled.setdefault(source, {})
-        drawn.setdefault(role, self.where(target))
+        """Train and test both drawn with `.sample()` from the same rows."""
+        drawn = self.state.sampled.setdefault(source, {})
+        drawn.setdefault(role, self.state.where(target))
         if v.TRAIN in drawn and v.TEST in drawn:
-            fix = f"take the test rows as {source}.drop(train.index)"
-            message = f"train and test are both sampled from {source}, so rows overlap: {fix}"
-            self.report("NB302", drawn[role], message)
+            self.state.record(f.SAMPLED_TWICE, drawn[role], subject=source)
 
     def merge_into(self, target: ast.expr, value: Value) -> None:
         """`df[col] = value`, `df.x = value`, `df += value`: the frame takes on value's taints."""
@@ -274,6 +196,24 @@ class Flow(CallsMixin):
         ]
         return union(*children)
 
+    def call(self, node: ast.Call) -> Value:
+        """Run a call: its receiver and arguments first, then what the callee does to them."""
+        func = node.func
+        receiver = self.eval(func.value) if isinstance(func, ast.Attribute) else None
+        args = [self.eval(arg) for arg in node.args]
+        kwargs = {k.arg or "**": self.eval(k.value) for k in node.keywords}
+        if receiver is not None and receiver.kind != "module":
+            result = self.calls.method(node, func.attr, receiver, args, kwargs)
+            inplace = func.attr in v.INPLACE_METHODS and literal(node, "inplace") is True
+            if receiver.kind == "data" and inplace and result.kind == "data":
+                self.merge_into(func.value, result)
+            return result
+        qualname = self.nb.qualname(func)
+        name = qualname.rsplit(".", 1)[-1] if qualname else getattr(func, "id", "")
+        if not name:
+            return OTHER
+        return self.calls.function(node, name, qualname, args, kwargs)
+
     def subscript(self, node: ast.Subscript) -> Value:
         """`frame[mask]`: the rows of `frame`; the index adds neither split nor taint."""
         base = self.eval(node.value)
@@ -306,7 +246,7 @@ class Flow(CallsMixin):
 
 
 def _time_ordered(nb: Notebook) -> bool:
-    """Whether the notebook declares its rows time-ordered (NB304)."""
+    """Whether the notebook declares its rows time-ordered (a time column, a sort by date, ...)."""
     if any(v.TIME_PARAMETER.search(name) for name in nb.parameters):
         return True
     for cell in nb.parsed_cells:

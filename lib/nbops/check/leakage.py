@@ -1,13 +1,126 @@
-"""Leakage rules (NB3xx), read from the notebook's data flow (see flow.py)."""
+"""Leakage rules (NB3xx): the facts of the data-flow engine (flow.py) turned into diagnostics.
+
+The engine says what happened and where; this module decides which rule a fact belongs to and
+how its message reads (what leaked, where it reaches a model, and how to fix it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
+from nbops.check import facts as f
 from nbops.check.analysis import Notebook
 from nbops.check.config import CheckConfig
-from nbops.check.diagnostics import Diagnostic
+from nbops.check.diagnostics import Diagnostic, at
+from nbops.check.facts import Fact
+from nbops.check.flow import run_flow
 from nbops.check.registry import rule
+from nbops.check.values import FIT, RESAMPLE
+
+ROWS = {
+    "full": "the full data before the train/test split",
+    "mixed": "rows that include the test split",
+}
+
+
+def _step(fact: Fact) -> str:
+    step = fact.step
+    if step.kind == FIT:
+        return f"{step.what} fitted on {ROWS[step.rows]}"
+    if step.kind == RESAMPLE:
+        return step.what
+    return f"{step.what} computed on {ROWS[step.rows]}"
+
+
+def _step_fix(fact: Fact) -> str:
+    if fact.step.kind == FIT:
+        return "fit it inside a Pipeline on the training split"
+    if fact.step.kind == RESAMPLE:
+        return "resample only the training split (imblearn Pipeline)"
+    return "compute it on the training split (or impute inside a Pipeline)"
+
+
+def _reaches_training(fact: Fact) -> str:
+    cell, line = fact.reached
+    return f"{_step(fact)} reaches the model trained at cell {cell}:{line}: {_step_fix(fact)}"
+
+
+def _resampled_before_split(fact: Fact) -> str:
+    fix = "resample only the training split (imblearn Pipeline)"
+    return f"{_step(fact)} before the train/test split copies test rows into training: {fix}"
+
+
+MESSAGES: dict[str, Callable[[Fact], str]] = {
+    f.FIT_ON_HELD_OUT: lambda fact: (
+        f"{fact.subject} is fitted on the test split: "
+        "fit it on the training split and only transform the test split"
+    ),
+    f.RESAMPLED_HELD_OUT: lambda fact: (
+        f"{fact.subject} of the test split: resample only the training split"
+    ),
+    f.RESAMPLED_BEFORE_SPLIT: _resampled_before_split,
+    f.SAMPLED_TWICE: lambda fact: (
+        f"train and test are both sampled from {fact.subject}, so rows overlap: "
+        f"take the test rows as {fact.subject}.drop(train.index)"
+    ),
+    f.TEST_SCORES_LOOP: lambda fact: (
+        "the test split scores every candidate fitted in this loop: "
+        "compare candidates by cross-validation on the training split, score test once"
+    ),
+    f.TEST_SCORES_CANDIDATES: lambda fact: (
+        f"a second candidate model ({fact.subject}) is scored on the test split: "
+        "choose by cross-validation on the training split and score test once"
+    ),
+    f.SEARCH_ON_TEST: lambda fact: (
+        f"{fact.subject} is fitted on the test split: "
+        "search on the training split; score the test split once at the end"
+    ),
+    f.TEST_AS_EVAL_SET: lambda fact: (
+        f"the test split passed as {fact.subject} selects the model: "
+        "carve a validation split out of the training split"
+    ),
+    f.SHUFFLED_TIME_ORDER: lambda fact: (
+        f"{fact.subject} shuffles time-ordered rows: "
+        "split by time (sorted, shuffle=False) or use TimeSeriesSplit"
+    ),
+}
+
+
+def code_of(fact: Fact) -> str:
+    """The rule a fact belongs to."""
+    if fact.kind == f.STEP_REACHES_TRAINING:
+        return "NB302" if fact.step.kind == RESAMPLE else "NB301"
+    return CODES[fact.kind]
+
+
+CODES = {
+    f.RESAMPLED_BEFORE_SPLIT: "NB302",
+    f.RESAMPLED_HELD_OUT: "NB302",
+    f.SAMPLED_TWICE: "NB302",
+    f.TEST_SCORES_LOOP: "NB303",
+    f.TEST_SCORES_CANDIDATES: "NB303",
+    f.SEARCH_ON_TEST: "NB303",
+    f.TEST_AS_EVAL_SET: "NB303",
+    f.SHUFFLED_TIME_ORDER: "NB304",
+    f.FIT_ON_HELD_OUT: "NB305",
+}
+
+
+@lru_cache(maxsize=1)
+def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
+    """The NB30x findings of a notebook: one per code and place, the first fact found wins."""
+    found: dict[tuple[str, int, int, int], Diagnostic] = {}
+    for fact in run_flow(nb):
+        code = code_of(fact)
+        message = _reaches_training(fact) if fact.kind == f.STEP_REACHES_TRAINING else None
+        message = message or MESSAGES[fact.kind](fact)
+        found.setdefault((code, *fact.place), at(code, *fact.place, message))
+    return tuple(found.values())
+
+
+def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:
+    return (finding for finding in leakage_findings(nb) if finding.code == code)
 
 
 @rule("NB301", "preprocessing-leakage")
@@ -40,7 +153,7 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     model.fit(X_train, y_train)
     ```
     """
-    yield from nb.flow.by_code("NB301")
+    yield from _by_code(nb, "NB301")
 
 
 @rule("NB302", "overlap-leakage")
@@ -69,7 +182,7 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     X_train, y_train = SMOTE(random_state=RANDOM_STATE).fit_resample(X_train, y_train)
     ```
     """
-    yield from nb.flow.by_code("NB302")
+    yield from _by_code(nb, "NB302")
 
 
 @rule("NB303", "test-set-selection")
@@ -101,7 +214,7 @@ def test_set_selection(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic
     test_score = search.score(X_test, y_test)  # once, at the end
     ```
     """
-    yield from nb.flow.by_code("NB303")
+    yield from _by_code(nb, "NB303")
 
 
 @rule("NB304", "shuffled-time-split")
@@ -128,7 +241,7 @@ def shuffled_time_split(nb: Notebook, config: CheckConfig) -> Iterator[Diagnosti
     train, test = train_test_split(frame, test_size=TEST_SIZE, shuffle=False)
     ```
     """
-    yield from nb.flow.by_code("NB304")
+    yield from _by_code(nb, "NB304")
 
 
 @rule("NB305", "fit-on-test")
@@ -154,4 +267,4 @@ def fit_on_test(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     X_test = scaler.transform(X_test)
     ```
     """
-    yield from nb.flow.by_code("NB305")
+    yield from _by_code(nb, "NB305")
