@@ -24,6 +24,8 @@ from nbops.check.values import (
     union,
 )
 
+PENDING = "labelled"  # a step on labelled rows: a leak once a split or CV divides them
+
 
 class Calls:
     """The call semantics of the data-flow engine."""
@@ -80,7 +82,7 @@ class Calls:
         """A train/test split: resampled rows reaching it, a shuffle of time-ordered rows."""
         if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
-        arrays = tuple(arg for arg in args if arg.kind == "data")
+        arrays = tuple(_confirmed(arg) for arg in args if arg.kind == "data")
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
         for step in sorted(steps, key=lambda s: (s.cell, s.line, s.col)):
             self.state.record(f.RESAMPLED_BEFORE_SPLIT, (step.cell, step.line, step.col), step=step)
@@ -160,7 +162,7 @@ class Calls:
         taints = set(data.taints)
         if data.roles and data.roles <= v.HELD_OUT:
             self.state.record(f.RESAMPLED_HELD_OUT, self.state.where(node), subject=what)
-        elif v.FULL in data.roles or v.TEST in data.roles:
+        elif data.roles & {v.FULL, v.TEST, v.LABELLED}:
             taints.add(self.state.step_at(RESAMPLE, node, what, _rows(data.roles)))
         out = Value("data", data.roles, frozenset(taints), born=self.state.step)
         return replace(out, parts=(out, out)) if isinstance(parts, list) else out
@@ -173,8 +175,10 @@ class Calls:
         for frame in state.loops:
             frame.fits += 1
         cell, line, _ = state.where(node)
-        if cross_validated or v.TRAIN in data.roles:
+        if cross_validated or data.roles & v.TRAINING:
             for step in sorted(data.taints, key=lambda t: (t.cell, t.line, t.col)):
+                if step.rows == PENDING:
+                    continue
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
         if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
@@ -198,15 +202,28 @@ class Calls:
                 state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
 
 
+def _confirmed(data: Value) -> Value:
+    """Data about to be split: steps on its labelled rows now saw the held-out rows too."""
+    if not any(step.rows == PENDING for step in data.taints):
+        return data
+    taints = {replace(s, rows="full") if s.rows == PENDING else s for s in data.taints}
+    return replace(data, taints=frozenset(taints))
+
+
 def _stat_arg(node: ast.Call) -> bool:
     first = node.args[0] if node.args else None
     return isinstance(first, ast.Constant) and first.value in v.STATISTICS
 
 
 def _reaches_test(roles: frozenset[str]) -> bool:
-    """Rows not yet split, or rows mixing training and held-out data."""
-    return v.FULL in roles or bool(roles & v.HELD_OUT and roles & {v.TRAIN})
+    """Rows not yet split, rows mixing training and held-out data, or labelled rows that a
+    later split or cross-validation may divide."""
+    return v.FULL in roles or v.LABELLED in roles or bool(roles & v.HELD_OUT and roles & v.TRAINING)
 
 
 def _rows(roles: frozenset[str]) -> str:
-    return "full" if v.FULL in roles else "mixed"
+    if v.FULL in roles:
+        return "full"
+    if roles & v.HELD_OUT:
+        return "mixed"
+    return PENDING

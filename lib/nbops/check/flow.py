@@ -18,6 +18,8 @@ from nbops.check.facts import Fact
 from nbops.check.state import Loop, State
 from nbops.check.values import OTHER, Value, literal, union
 
+MAX_CALL_DEPTH = 3  # user functions calling user functions are followed this deep
+
 
 def run_flow(nb: Notebook) -> list[Fact]:
     """The facts of an abstract run over the notebook's parsed cells, in the order found."""
@@ -30,11 +32,15 @@ class Flow:
     def __init__(self, nb: Notebook) -> None:
         self.nb = nb
         self.state = State(nb, time_ordered=_time_ordered(nb))
-        self.env = self.state.env
         self.calls = Calls(self.state)
         for cell in nb.parsed_cells:
             self.state.cell = cell
             self.run(cell.tree.body)
+
+    @property
+    def env(self) -> dict[str, Value]:
+        """The variables in scope (a function call runs in a copy of the caller's)."""
+        return self.state.env
 
     # statements -----------------------------------------------------------------------------
 
@@ -78,8 +84,58 @@ class Flow:
                 self.run(handler.body)
             self.run(stmt.orelse)
             self.run(stmt.finalbody)
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.env[stmt.name] = self.define(stmt.name, stmt)
+        elif isinstance(stmt, ast.ClassDef):
             self.env[stmt.name] = OTHER
+        elif isinstance(stmt, ast.Return) and self.state.returns:
+            self.state.returns[-1].append(self.eval(stmt.value))
+
+    # user-defined functions ------------------------------------------------------------------
+
+    def define(self, name: str, node: ast.AST) -> Value:
+        """A function or lambda: remembered with its cell, run when it is called."""
+        self.state.functions[name] = (node, self.state.cell)
+        return Value("function", name=name)
+
+    def invoke(self, function: Value, node: ast.Call | None, args: list, kwargs: dict) -> Value:
+        """Run a user function's body on the abstract arguments; mutations of frames passed by
+        name reach the caller's variables."""
+        definition, cell = self.state.functions[function.name]
+        if len(self.state.returns) >= MAX_CALL_DEPTH:
+            return union(*args, *kwargs.values())
+        params = definition.args
+        names = [a.arg for a in (*params.posonlyargs, *params.args)]
+        scope = dict(self.env)
+        for name, value in zip(names, args, strict=False):
+            scope[name] = value
+        for name, value in kwargs.items():
+            if name in names or name in (a.arg for a in params.kwonlyargs):
+                scope[name] = value
+        caller_env, caller_cell = self.state.env, self.state.cell
+        self.state.env, self.state.cell = scope, cell
+        self.state.returns.append([])
+        try:
+            if isinstance(definition, ast.Lambda):
+                results = [self.eval(definition.body)]
+            else:
+                self.run(definition.body)
+                results = self.state.returns[-1]
+        finally:
+            self.state.returns.pop()
+            self.state.env, self.state.cell = caller_env, caller_cell
+        if node is not None:
+            self.mutated(node, names, scope)
+        return union(*results) if results else OTHER
+
+    def mutated(self, node: ast.Call, names: list[str], scope: dict[str, Value]) -> None:
+        """Frames passed by name and changed in place by the function take on its changes."""
+        for name, argument in zip(names, node.args, strict=False):
+            if not isinstance(argument, ast.Name) or argument.id not in self.env:
+                continue
+            before, after = self.env[argument.id], scope.get(name, OTHER)
+            if before.kind == "data" and after.kind == "data" and after.taints - before.taints:
+                self.env[argument.id] = replace(before, taints=before.taints | after.taints)
 
     def loop(self, target: ast.expr | None, iterable: ast.expr | None, body) -> None:
         """Run a loop body once, noting the fits and test scores inside it."""
@@ -134,7 +190,7 @@ class Flow:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
         role = v.role_from_name(target.id)
         if value.kind == "data" and value.roles == {v.FULL} and role:
-            value = replace(value, roles=frozenset({role}))
+            value = replace(value, roles=frozenset({v.LABELLED if role == v.TRAIN else role}))
             if value.origin:
                 self.check_overlap(value.origin, role, target)
         return replace(value, born=self.state.step)
@@ -165,8 +221,10 @@ class Flow:
 
     def eval(self, node: ast.expr | None) -> Value:
         """The abstract value of an expression (calls are run for their effects)."""
-        if node is None or isinstance(node, ast.Constant | ast.JoinedStr | ast.Lambda):
+        if node is None or isinstance(node, ast.Constant | ast.JoinedStr):
             return OTHER
+        if isinstance(node, ast.Lambda):
+            return self.define(f"<lambda {id(node)}>", node)
         if isinstance(node, ast.Name):
             default = Value("module") if node.id in self.nb.imports else OTHER
             return self.env.get(node.id, default)
@@ -202,6 +260,11 @@ class Flow:
         receiver = self.eval(func.value) if isinstance(func, ast.Attribute) else None
         args = [self.eval(arg) for arg in node.args]
         kwargs = {k.arg or "**": self.eval(k.value) for k in node.keywords}
+        if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "function":
+            return self.invoke(self.env[func.id], node, args, kwargs)
+        if receiver is not None and receiver.kind == "data" and func.attr in v.APPLY_METHODS:
+            applied = [self.applied(a, receiver) for a in args if a.kind == "function"]
+            receiver = union(receiver, *applied) if applied else receiver
         if receiver is not None and receiver.kind != "module":
             result = self.calls.method(node, func.attr, receiver, args, kwargs)
             inplace = func.attr in v.INPLACE_METHODS and literal(node, "inplace") is True
@@ -213,6 +276,12 @@ class Flow:
         if not name:
             return OTHER
         return self.calls.function(node, name, qualname, args, kwargs)
+
+    def applied(self, function: Value, frame: Value) -> Value:
+        """`frame.apply(f)`: f run on the frame (its columns or rows stand for the frame)."""
+        if function.name in self.state.functions:
+            return self.invoke(function, None, [frame], {})
+        return OTHER
 
     def subscript(self, node: ast.Subscript) -> Value:
         """`frame[mask]`: the rows of `frame`; the index adds neither split nor taint."""

@@ -21,6 +21,7 @@ from nbops.check.values import FIT, RESAMPLE
 ROWS = {
     "full": "the full data before the train/test split",
     "mixed": "rows that include the test split",
+    "labelled": "the labelled rows before they are split",
 }
 
 

@@ -32,6 +32,10 @@ class State:
     sampled: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)
     step: int = 0
     cell: Cell | None = None
+    # user-defined functions and lambdas by name, with the cell that defines them
+    functions: dict[str, tuple[ast.AST, Cell]] = field(default_factory=dict)
+    returns: list[list[Value]] = field(default_factory=list)  # one list per call being run
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `frames = [a, b]`
 
     def where(self, node: ast.AST) -> tuple[int, int, int]:
         """(cell number, line, column) of a node in the current cell."""

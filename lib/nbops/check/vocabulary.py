@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 FULL, TRAIN, TEST, VAL = "full", "train", "test", "val"
+# Rows a name calls "train" that no split produced (Kaggle's train.csv): the labelled data, which
+# a later split or cross-validation may still divide into training and held-out rows.
+LABELLED = "labelled"
 
 
 def words(text: str) -> frozenset[str]:
@@ -13,6 +16,7 @@ def words(text: str) -> frozenset[str]:
 
 
 HELD_OUT = frozenset({TEST, VAL})
+TRAINING = frozenset({TRAIN, LABELLED})
 
 # Data-dependent transformers: fitted on data that reaches the test split, they leak.
 TRANSFORMERS = words(
@@ -46,6 +50,7 @@ EVAL_SUFFIXES = ("_score", "_error", "_loss")
 PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
 STATISTICS = words("mean median mode std var quantile min max sum nanmean nanmedian")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
+APPLY_METHODS = words("apply applymap map transform agg aggregate pipe")
 ROW_COMBINERS = words("merge join append combine_first update")
 SHUFFLED_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"})
 SHUFFLABLE_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
