@@ -21,6 +21,8 @@ from nbops.check.values import (
     argument,
     contains,
     literal,
+    overlap,
+    seen,
     union,
 )
 
@@ -58,7 +60,7 @@ class Calls:
         if name[:1].isupper():
             return self.constructor(node, name, qualname, data)
         if name.startswith(v.SOURCE_PREFIXES) and data.kind != "data":
-            return Value("data", frozenset({v.FULL}))
+            return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
         return data if data.kind == "data" else OTHER
 
     def constructor(self, node: ast.Call, name: str, qualname, data: Value) -> Value:
@@ -86,7 +88,7 @@ class Calls:
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
         for step in sorted(steps, key=lambda s: (s.cell, s.line, s.col)):
             self.state.record(f.RESAMPLED_BEFORE_SPLIT, (step.cell, step.line, step.col), step=step)
-        return Value("split", parts=arrays)
+        return Value("split", parts=arrays, name=self.state.token(""))
 
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
         """A shuffling split in a notebook whose rows are time-ordered."""
@@ -101,8 +103,8 @@ class Calls:
         if attr == "fit" and receiver.kind == "transformer":
             return self.fit(node, receiver, first)
         if attr == "fit" and receiver.kind in ("model", "search", "other"):
-            self.training(node, first, receiver.kind == "search", receiver, kwargs)
-            return receiver if receiver.kind != "other" else OTHER
+            trained = self.training(node, first, receiver.kind == "search", receiver, kwargs)
+            return trained if trained.kind != "other" else OTHER
         if attr == "fit_transform" and receiver.kind in ("transformer", "other"):
             fitted = self.fit(node, receiver, first)
             return self.transformed(fitted, first)
@@ -134,7 +136,7 @@ class Calls:
     def statistic(self, node: ast.Call, attr: str, data: Value) -> Value:
         """A statistic of the rows: it carries a step when the rows reach the test split."""
         if _reaches_test(data.roles):
-            step = self.state.step_at(STATISTIC, node, f".{attr}()", _rows(data.roles))
+            step = self.state.step_at(STATISTIC, node, f".{attr}()", data, _rows(data.roles))
             return replace(data, taints=data.taints | {step}, parts=(), origin="")
         return replace(data, parts=(), origin="")
 
@@ -145,7 +147,7 @@ class Calls:
         if data.roles and data.roles <= v.HELD_OUT:
             self.state.record(f.FIT_ON_HELD_OUT, self.state.where(node), subject=name)
         elif _reaches_test(data.roles) and name not in v.NOTE_ONLY:
-            step = self.state.step_at(FIT, node, name, _rows(data.roles))
+            step = self.state.step_at(FIT, node, name, data, _rows(data.roles))
         fitted = replace(transformer, fit_taint=step)
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name):
@@ -155,7 +157,7 @@ class Calls:
     def transformed(self, transformer: Value, data: Value) -> Value:
         """The output of a fitted transformer carries its fit's step."""
         taints = data.taints | ({transformer.fit_taint} if transformer.fit_taint else set())
-        return Value("data", data.roles, frozenset(taints), born=self.state.step)
+        return Value("data", data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
 
     def resampled(self, node: ast.Call, what: str, data: Value, parts) -> Value:
         """Oversampling: of the held-out rows, or of rows not yet split (a step)."""
@@ -163,14 +165,15 @@ class Calls:
         if data.roles and data.roles <= v.HELD_OUT:
             self.state.record(f.RESAMPLED_HELD_OUT, self.state.where(node), subject=what)
         elif data.roles & {v.FULL, v.TEST, v.LABELLED}:
-            taints.add(self.state.step_at(RESAMPLE, node, what, _rows(data.roles)))
-        out = Value("data", data.roles, frozenset(taints), born=self.state.step)
+            taints.add(self.state.step_at(RESAMPLE, node, what, data, _rows(data.roles)))
+        out = Value("data", data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
         return replace(out, parts=(out, out)) if isinstance(parts, list) else out
 
     # training and scoring ---------------------------------------------------------------------
 
-    def training(self, node, data: Value, cross_validated: bool, model=None, kwargs=None) -> None:
-        """A model is trained on `data`: the steps that reach it, test used to choose it."""
+    def training(self, node, data: Value, cross_validated: bool, model=None, kwargs=None) -> Value:
+        """A model is trained on `data`: the steps that reach it, test used to choose it.
+        Returns the trained model, which remembers its training rows."""
         state = self.state
         for frame in state.loops:
             frame.fits += 1
@@ -186,12 +189,38 @@ class Calls:
         for keyword, value in (kwargs or {}).items():
             if keyword in v.EVAL_SET_KEYWORDS and v.TEST in value.roles:
                 state.record(f.TEST_AS_EVAL_SET, state.where(node), subject=keyword)
+        if model is None or model.kind not in ("model", "search"):
+            return model or OTHER
+        pending = frozenset(s for s in data.taints if s.rows == PENDING)
+        trained = replace(model, trained=data.rows, pending=pending, trained_at=(cell, line))
+        target = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if isinstance(target, ast.Name):
+            state.env[target.id] = trained
+        return trained
+
+    def scored_rows(self, node: ast.Call, model: Value, data: Value) -> None:
+        """Scoring rows that overlap the model's training rows, or that a labelled-data step
+        carried by its training data saw."""
+        state = self.state
+        if overlap(data.rows, model.trained):
+            cell, line = model.trained_at
+            state.record(f.SCORED_ON_TRAINING_ROWS, state.where(node), subject=f"{cell}:{line}")
+            return
+        for step in sorted(model.pending, key=lambda s: (s.cell, s.line, s.col)):
+            if seen(data.rows, step.source):
+                place = (step.cell, step.line, step.col)
+                confirmed = replace(step, rows="full")
+                reached = model.trained_at
+                state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
 
     def scored(self, node: ast.Call, model: Value, data: Value) -> None:
-        """A score or prediction on `data`: on the test split, note the candidate."""
+        """A score or prediction on `data`: rows the model was trained on, rows a step on the
+        labelled data saw, or the test split choosing among candidates."""
+        state = self.state
+        if model.trained and data.rows:
+            self.scored_rows(node, model, data)
         if v.TEST not in data.roles:
             return
-        state = self.state
         place = state.where(node)
         for frame in state.loops:
             if data.born < frame.start:

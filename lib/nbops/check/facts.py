@@ -27,6 +27,8 @@ TEST_SCORES_CANDIDATES = "test-scores-candidates"
 SEARCH_ON_TEST = "search-on-test"
 # The test split is handed to `fit` as the evaluation set (early stopping, model choice).
 TEST_AS_EVAL_SET = "test-as-eval-set"
+# A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
+SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
 # A shuffled split of rows the notebook declares time-ordered.
 SHUFFLED_TIME_ORDER = "shuffled-time-order"
 

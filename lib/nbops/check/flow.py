@@ -33,6 +33,7 @@ class Flow:
         self.nb = nb
         self.state = State(nb, time_ordered=_time_ordered(nb))
         self.calls = Calls(self.state)
+        self.fresh = False
         for cell in nb.parsed_cells:
             self.state.cell = cell
             self.run(cell.tree.body)
@@ -54,6 +55,7 @@ class Flow:
         """Run one statement."""
         if isinstance(stmt, ast.Assign):
             value = self.eval(stmt.value)
+            self.fresh = _is_source(stmt.value)
             for target in stmt.targets:
                 self.bind(target, value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
@@ -184,15 +186,21 @@ class Flow:
         role = named or (v.TRAIN if index % 2 == 0 else v.TEST)
         arrays = split.parts
         source = arrays[index // 2] if len(arrays) * 2 == count else union(*arrays)
-        return Value("data", frozenset({role}), source.taints, born=self.state.step)
+        rows = frozenset(f"{row}/{split.name}{role}" for row in source.rows)
+        return Value("data", frozenset({role}), source.taints, born=self.state.step, rows=rows)
 
     def named(self, target: ast.Name, value: Value) -> Value:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
         role = v.role_from_name(target.id)
         if value.kind == "data" and value.roles == {v.FULL} and role:
-            value = replace(value, roles=frozenset({v.LABELLED if role == v.TRAIN else role}))
+            if self.fresh:  # read straight from a file: train.csv is the labelled data
+                value = replace(value, roles=frozenset({v.LABELLED if role == v.TRAIN else role}))
+            else:  # carved out of a frame by name: `test = frame.drop(train.index)`
+                value = _carved(value, role)
             if value.origin:
                 self.check_overlap(value.origin, role, target)
+        elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
+            value = _carved(value, role)  # held-out rows carved out of the labelled data
         return replace(value, born=self.state.step)
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
@@ -284,14 +292,20 @@ class Flow:
         return OTHER
 
     def subscript(self, node: ast.Subscript) -> Value:
-        """`frame[mask]`: the rows of `frame`; the index adds neither split nor taint."""
+        """`frame[mask]`: the rows of `frame` (a subset of them when the index selects rows);
+        the index adds neither split nor taint."""
         base = self.eval(node.value)
         self.eval(node.slice)
         index = node.slice
         is_int = isinstance(index, ast.Constant) and isinstance(index.value, int)
         if base.parts and is_int and -len(base.parts) <= index.value < len(base.parts):
             return base.parts[index.value]
-        return replace(base, parts=()) if base.kind == "data" else base
+        if base.kind != "data":
+            return base
+        if base.rows and _selects_rows(node):
+            subset = f"[{ast.unparse(_row_index(node.slice))}]"
+            return replace(base, parts=(), rows=frozenset(f"{row}/{subset}" for row in base.rows))
+        return replace(base, parts=())
 
     def comprehension(self, node: ast.expr) -> Value:
         """A comprehension runs like a loop over its generators."""
@@ -312,6 +326,38 @@ class Flow:
         first = node.generators[0]
         self.loop(first.target, first.iter, body)
         return replace(union(*result), parts=tuple(result))
+
+
+def _carved(value: Value, role: str) -> Value:
+    """`value`'s rows as the part a name (`test = ...`) says they are."""
+    rows = frozenset(f"{row}/n{role}" for row in value.rows)
+    return replace(value, roles=frozenset({role}), rows=rows)
+
+
+def _row_index(index: ast.expr) -> ast.expr:
+    return index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
+
+
+def _selects_rows(node: ast.Subscript) -> bool:
+    """`frame[frame.a > 0]`, `frame[:800]`, `frame.iloc[idx]`: the index picks rows, not columns."""
+    index = _row_index(node.slice)
+    if isinstance(index, ast.Slice):
+        return index.lower is not None or index.upper is not None
+    by_position = isinstance(node.value, ast.Attribute) and node.value.attr in ("iloc", "loc", "ix")
+    if by_position:
+        return not isinstance(index, ast.Constant | ast.List)
+    return isinstance(index, ast.Compare | ast.BoolOp | ast.UnaryOp) or (
+        isinstance(index, ast.Call) and getattr(index.func, "attr", "") in v.MASK_METHODS
+    )
+
+
+def _is_source(node: ast.expr) -> bool:
+    """`pd.read_csv(...)`, `load_iris()`: a call that reads rows from outside."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name.startswith(v.SOURCE_PREFIXES)
 
 
 def _time_ordered(nb: Notebook) -> bool:

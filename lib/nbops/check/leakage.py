@@ -81,6 +81,10 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
         f"the test split passed as {fact.subject} selects the model: "
         "carve a validation split out of the training split"
     ),
+    f.SCORED_ON_TRAINING_ROWS: lambda fact: (
+        f"the model trained at cell {fact.subject} is scored on rows it was trained on: "
+        "score it on a held-out split it never saw"
+    ),
     f.SHUFFLED_TIME_ORDER: lambda fact: (
         f"{fact.subject} shuffles time-ordered rows: "
         "split by time (sorted, shuffle=False) or use TimeSeriesSplit"
@@ -104,6 +108,7 @@ CODES = {
     f.SEARCH_ON_TEST: "NB303",
     f.TEST_AS_EVAL_SET: "NB303",
     f.SHUFFLED_TIME_ORDER: "NB304",
+    f.SCORED_ON_TRAINING_ROWS: "NB302",
     f.FIT_ON_HELD_OUT: "NB305",
 }
 

@@ -31,6 +31,7 @@ class State:
     candidates: dict[int, str] = field(default_factory=dict)
     sampled: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)
     step: int = 0
+    tokens: int = 0
     cell: Cell | None = None
     # user-defined functions and lambdas by name, with the cell that defines them
     functions: dict[str, tuple[ast.AST, Cell]] = field(default_factory=dict)
@@ -47,6 +48,11 @@ class State:
         if fact not in self.facts:
             self.facts.append(fact)
 
-    def step_at(self, kind: str, node: ast.AST, what: str, rows: str) -> Step:
-        """A fit / statistic / resampling located at `node`."""
-        return Step(kind, *self.where(node), what, rows)
+    def step_at(self, kind: str, node: ast.AST, what: str, data: Value, rows: str) -> Step:
+        """A fit / statistic / resampling of `data`'s rows located at `node`."""
+        return Step(kind, *self.where(node), what, rows, data.rows)
+
+    def token(self, prefix: str) -> str:
+        """A new row-set or split identifier."""
+        self.tokens += 1
+        return f"{prefix}{self.tokens}"

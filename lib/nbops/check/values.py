@@ -23,7 +23,8 @@ class Step:
     line: int
     col: int
     what: str  # "StandardScaler", ".mean()", "SMOTE oversampling"
-    rows: str = ""  # "full" (before the split) or "mixed" (train and held-out rows together)
+    rows: str = ""  # "full" (before the split), "mixed" (train and held-out), "labelled"
+    source: frozenset[str] = frozenset()  # the row sets it saw (see `Value.rows`)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ class Value:
     born: int = 0
     parts: tuple[Value, ...] = ()
     origin: str = ""  # the variable a `.sample()` drew from
+    # Row lineage: "s3" is the rows a source call read; "s3/7train" the training part of split 7
+    # of those rows; a row set is within another when its token extends the other's.
+    rows: frozenset[str] = frozenset()
+    # A trained model: the rows it was trained on, the labelled-row steps its training data
+    # carried, and where it was trained (cell, line).
+    trained: frozenset[str] = frozenset()
+    pending: frozenset[Step] = frozenset()
+    trained_at: tuple[int, int] = (0, 0)
 
 
 OTHER = Value()
@@ -55,7 +64,29 @@ def union(*values: Value, roles: bool = True) -> Value:
         frozenset().union(*(d.roles for d in data)) if roles else data[0].roles,
         frozenset().union(*(d.taints for d in data)),
         born=max(d.born for d in data),
+        rows=frozenset().union(*(d.rows for d in data)),
     )
+
+
+def within(inner: str, outer: str) -> bool:
+    """Whether row set `inner` is `outer` or was carved out of it."""
+    return inner == outer or inner.startswith(outer + "/")
+
+
+def seen(rows: frozenset[str], seen_rows: frozenset[str]) -> bool:
+    """Whether some of `rows` lie within rows in `seen_rows`."""
+    return any(within(row, other) for row in rows for other in seen_rows)
+
+
+def overlap(scored: frozenset[str], trained: frozenset[str]) -> bool:
+    """Whether scored rows overlap training rows (scoring a training split itself excepted)."""
+    for row in scored:
+        for other in trained:
+            if row == other and not other.endswith("train"):
+                return True
+            if row != other and (within(row, other) or within(other, row)):
+                return True
+    return False
 
 
 def contains(value: Value, kind: str) -> bool:

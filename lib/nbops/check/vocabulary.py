@@ -50,6 +50,7 @@ EVAL_SUFFIXES = ("_score", "_error", "_loss")
 PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
 STATISTICS = words("mean median mode std var quantile min max sum nanmean nanmedian")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
+MASK_METHODS = words("isin isnull notnull isna notna between duplicated")
 APPLY_METHODS = words("apply applymap map transform agg aggregate pipe")
 ROW_COMBINERS = words("merge join append combine_first update")
 SHUFFLED_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"})
@@ -62,7 +63,7 @@ _TOKENS = re.compile(r"[a-z]+")
 _ROLE_WORDS = {
     TRAIN: {"train", "training", "tr", "trn"},
     TEST: {"test", "testing", "te", "tst", "holdout"},
-    VAL: {"val", "valid", "validation", "dev"},
+    VAL: {"val", "va", "valid", "validation", "dev"},
 }
 TIME_PARAMETER = re.compile(r"(^|_)(TIME|DATE|DATETIME|TIMESTAMP)(_|$).*COL|(^|_)COL.*(TIME|DATE)")
 TIME_TEXT = re.compile(r"date|time|timestamp|year|month|week|day", re.IGNORECASE)
