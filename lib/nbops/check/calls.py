@@ -50,6 +50,10 @@ class Calls:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
             return self.statistic(node, name, data)
+        elif name in v.SCALING_FUNCTIONS or (name == "cut" and _counted_bins(node)):
+            return self.transformed(
+                self.fit(node, Value("transformer", name=f"{name}()"), data), data
+            )
         if name in v.PIPELINES or name in v.TRANSFORMERS:
             steps = [*args, *kwargs.values()]
             if any(contains(step, "model") for step in steps):
@@ -123,6 +127,8 @@ class Calls:
         """A pandas/numpy method: the rows stay the receiver's; arguments add their taints."""
         extra = union(*args, *kwargs.values())
         if attr in v.STATISTICS or (attr in ("transform", "agg", "aggregate") and _stat_arg(node)):
+            if literal(node, "axis") in (1, "columns"):  # a statistic of each row: no leak
+                return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
         result = replace(frame, roles=roles, taints=frame.taints | extra.taints, parts=())
@@ -217,7 +223,7 @@ class Calls:
         """A score or prediction on `data`: rows the model was trained on, rows a step on the
         labelled data saw, or the test split choosing among candidates."""
         state = self.state
-        if model.trained and data.rows:
+        if model.trained and data.rows and not v.is_unsupervised(model.name):
             self.scored_rows(node, model, data)
         if v.TEST not in data.roles:
             return
@@ -237,6 +243,13 @@ def _confirmed(data: Value) -> Value:
         return data
     taints = {replace(s, rows="full") if s.rows == PENDING else s for s in data.taints}
     return replace(data, taints=frozenset(taints))
+
+
+def _counted_bins(node: ast.Call) -> bool:
+    """`pd.cut(x, 5)`: bin edges computed from the data (explicit edges are not)."""
+    bins = node.args[1] if len(node.args) > 1 else None
+    bins = bins or next((k.value for k in node.keywords if k.arg == "bins"), None)
+    return isinstance(bins, ast.Constant) and isinstance(bins.value, int)
 
 
 def _stat_arg(node: ast.Call) -> bool:

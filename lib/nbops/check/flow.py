@@ -273,6 +273,7 @@ class Flow:
         if receiver is not None and receiver.kind == "data" and func.attr in v.APPLY_METHODS:
             applied = [self.applied(a, receiver) for a in args if a.kind == "function"]
             receiver = union(receiver, *applied) if applied else receiver
+            receiver = self.applied_library(node, receiver)
         if receiver is not None and receiver.kind != "module":
             result = self.calls.method(node, func.attr, receiver, args, kwargs)
             inplace = func.attr in v.INPLACE_METHODS and literal(node, "inplace") is True
@@ -290,6 +291,14 @@ class Flow:
         if function.name in self.state.functions:
             return self.invoke(function, None, [frame], {})
         return OTHER
+
+    def applied_library(self, node: ast.Call, frame: Value) -> Value:
+        """`frame.apply(zscore)`: a library scaling function run on the frame's columns."""
+        for argument in node.args:
+            name = (self.nb.qualname(argument) or getattr(argument, "id", "")).rsplit(".", 1)[-1]
+            if name in v.SCALING_FUNCTIONS:
+                return self.calls.function(node, name, None, [frame], {})
+        return frame
 
     def subscript(self, node: ast.Subscript) -> Value:
         """`frame[mask]`: the rows of `frame` (a subset of them when the index selects rows);
@@ -346,6 +355,8 @@ def _selects_rows(node: ast.Subscript) -> bool:
     by_position = isinstance(node.value, ast.Attribute) and node.value.attr in ("iloc", "loc", "ix")
     if by_position:
         return not isinstance(index, ast.Constant | ast.List)
+    if isinstance(index, ast.Name):  # `X[train_idx]`, `values[tr]`: indices name a part
+        return bool(v.role_from_name(index.id) or v.tokens(index.id) & v.INDEX_WORDS)
     return isinstance(index, ast.Compare | ast.BoolOp | ast.UnaryOp) or (
         isinstance(index, ast.Call) and getattr(index.func, "attr", "") in v.MASK_METHODS
     )

@@ -28,6 +28,10 @@ TRANSFORMERS = words(
     "TfidfVectorizer CountVectorizer TfidfTransformer ColumnTransformer make_column_transformer "
     "Nystroem SplineTransformer"
 )
+# Functions that fit and transform in one call (`scale(X)`, `pd.qcut(col, 4)`).
+SCALING_FUNCTIONS = words(
+    "scale minmax_scale robust_scale maxabs_scale quantile_transform power_transform zscore qcut"
+)
 # Fitted on the full data they only learn the categories: a note, not a leak.
 NOTE_ONLY = words("OneHotEncoder OrdinalEncoder LabelEncoder LabelBinarizer MultiLabelBinarizer")
 OVERSAMPLERS = words(
@@ -50,6 +54,7 @@ EVAL_SUFFIXES = ("_score", "_error", "_loss")
 PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
 STATISTICS = words("mean median mode std var quantile min max sum nanmean nanmedian")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
+INDEX_WORDS = words("idx index indices ind inds mask fold")
 MASK_METHODS = words("isin isnull notnull isna notna between duplicated")
 APPLY_METHODS = words("apply applymap map transform agg aggregate pipe")
 ROW_COMBINERS = words("merge join append combine_first update")
@@ -66,6 +71,10 @@ _ROLE_WORDS = {
     VAL: {"val", "va", "valid", "validation", "dev"},
 }
 TIME_PARAMETER = re.compile(r"(^|_)(TIME|DATE|DATETIME|TIMESTAMP)(_|$).*COL|(^|_)COL.*(TIME|DATE)")
+UNSUPERVISED = re.compile(
+    r"KMeans|Cluster|DBSCAN|OPTICS|Birch|MeanShift|AffinityPropagation|Mixture|IsolationForest|"
+    r"LocalOutlierFactor|OneClassSVM|EllipticEnvelope|NearestNeighbors$|^Dummy"
+)
 TIME_TEXT = re.compile(r"date|time|timestamp|year|month|week|day", re.IGNORECASE)
 
 
@@ -85,6 +94,11 @@ def is_split_function(name: str) -> bool:
     """`train_test_split`, `split_stratified`: a function that splits rows (not a time split)."""
     words = tokens(name)
     return name.islower() and "split" in words and not words & TIME_WORDS
+
+
+def is_unsupervised(name: str) -> bool:
+    """Clustering, mixtures, outlier detectors: predicting on their own rows is their job."""
+    return bool(UNSUPERVISED.search(name))
 
 
 def is_model_class(name: str, qualname: str | None) -> bool:
