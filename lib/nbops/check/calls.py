@@ -127,7 +127,7 @@ class Calls:
         """A pandas/numpy method: the rows stay the receiver's; arguments add their taints."""
         extra = union(*args, *kwargs.values())
         if attr in v.STATISTICS or (attr in ("transform", "agg", "aggregate") and _stat_arg(node)):
-            if literal(node, "axis") in (1, "columns"):  # a statistic of each row: no leak
+            if literal(node, "axis") in (1, "columns") or _of_missingness(node):
                 return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
@@ -243,6 +243,15 @@ def _confirmed(data: Value) -> Value:
         return data
     taints = {replace(s, rows="full") if s.rows == PENDING else s for s in data.taints}
     return replace(data, taints=frozenset(taints))
+
+
+def _of_missingness(node: ast.Call) -> bool:
+    """`frame.isnull().mean()`: a share of missing values (used to drop columns), not a value
+    the model sees."""
+    receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+    while isinstance(receiver, ast.Subscript):
+        receiver = receiver.value
+    return isinstance(receiver, ast.Call) and getattr(receiver.func, "attr", "") in v.MISSING
 
 
 def _counted_bins(node: ast.Call) -> bool:
