@@ -29,6 +29,8 @@ SEARCH_ON_TEST = "search-on-test"
 TEST_AS_EVAL_SET = "test-as-eval-set"
 # A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
 SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
+# The engine could not follow a cell to its end (subject: why).
+ANALYSIS_STOPPED = "analysis-stopped"
 # A shuffled split of rows the notebook declares time-ordered.
 SHUFFLED_TIME_ORDER = "shuffled-time-order"
 

@@ -36,7 +36,13 @@ class Flow:
         self.fresh = False
         for cell in nb.parsed_cells:
             self.state.cell = cell
-            self.run(cell.tree.body)
+            try:
+                self.run(cell.tree.body)
+            except Exception as error:  # noqa: BLE001 - real code must never stop the checker
+                self.state.loops.clear()
+                self.state.returns.clear()
+                why = type(error).__name__
+                self.state.record(f.ANALYSIS_STOPPED, (cell.number, 1, 1), subject=why)
 
     @property
     def env(self) -> dict[str, Value]:

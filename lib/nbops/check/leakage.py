@@ -85,6 +85,10 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
         f"the model trained at cell {fact.subject} is scored on rows it was trained on: "
         "score it on a held-out split it never saw"
     ),
+    f.ANALYSIS_STOPPED: lambda fact: (
+        f"the leakage analysis stopped in this cell ({fact.subject}); the leakage rules are "
+        "incomplete after it: split the cell's code into simpler statements"
+    ),
     f.SHUFFLED_TIME_ORDER: lambda fact: (
         f"{fact.subject} shuffles time-ordered rows: "
         "split by time (sorted, shuffle=False) or use TimeSeriesSplit"
@@ -108,6 +112,7 @@ CODES = {
     f.SEARCH_ON_TEST: "NB303",
     f.TEST_AS_EVAL_SET: "NB303",
     f.SHUFFLED_TIME_ORDER: "NB304",
+    f.ANALYSIS_STOPPED: "NB300",
     f.SCORED_ON_TRAINING_ROWS: "NB302",
     f.FIT_ON_HELD_OUT: "NB305",
 }
@@ -127,6 +132,41 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
 
 def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:
     return (finding for finding in leakage_findings(nb) if finding.code == code)
+
+
+@rule("NB300", "leakage-analysis-incomplete")
+def leakage_analysis_incomplete(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
+    """Part of the notebook could not be analysed for leakage.
+
+    ## What it does
+    Reports, once per notebook, the first code cell that is not Python 3 (a Python 2 `print`
+    statement, a syntax error, IPython syntax other than line magics) or that the data-flow
+    analysis could not follow to its end. Python 2 `print` statements are read as calls and the
+    blocks that still do not parse are skipped, so the other rules keep working on the rest.
+
+    ## Why is this bad?
+    The leakage rules (NB301-NB305) see nothing in code they cannot parse: a scaler fitted in
+    a skipped block would go unreported, and the notebook would look cleaner than it is.
+
+    ## Example
+    ```python
+    print "accuracy", model.score(X_test, y_test)
+    ```
+
+    ## Use instead
+    ```python
+    print("accuracy", model.score(X_test, y_test))
+    ```
+    """
+    broken = next((cell for cell in nb.code_cells if cell.syntax_error), None)
+    if broken is not None:
+        message = (
+            f"cell is not Python 3 ({broken.syntax_error}); the leakage rules skip the code "
+            "that does not parse: port it to Python 3"
+        )
+        yield at("NB300", broken.number, 1, 1, message)
+        return
+    yield from _by_code(nb, "NB300")
 
 
 @rule("NB301", "preprocessing-leakage")
