@@ -18,6 +18,7 @@ from nbops.check.facts import Fact
 from nbops.check.state import Loop, State
 from nbops.check.values import OTHER, Value, literal, union
 
+MODULE = Value("module")
 MAX_CALL_DEPTH = 3  # user functions calling user functions are followed this deep
 
 
@@ -207,7 +208,7 @@ class Flow:
                 self.check_overlap(value.origin, role, target)
         elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
             value = _carved(value, role)  # held-out rows carved out of the labelled data
-        return replace(value, born=self.state.step)
+        return replace(value, born=self.state.step) if value.kind == "data" else value
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
         """Train and test both drawn with `.sample()` from the same rows."""
@@ -240,13 +241,13 @@ class Flow:
         if isinstance(node, ast.Lambda):
             return self.define(f"<lambda {id(node)}>", node)
         if isinstance(node, ast.Name):
-            default = Value("module") if node.id in self.nb.imports else OTHER
+            default = MODULE if node.id in self.nb.imports else OTHER
             return self.env.get(node.id, default)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute):
             base = self.eval(node.value)
-            return base if base.kind != "module" else Value("module")
+            return base if base.kind != "module" else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
