@@ -119,6 +119,8 @@ class Calls:
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
             return first if attr != "score" else OTHER
+        if attr in v.CONTAINER_VIEWS and receiver.parts:  # `models.items()`: the same objects
+            return receiver
         if receiver.kind != "data":
             return union(*args, *kwargs.values())
         return self.data_method(node, attr, receiver, args, kwargs)

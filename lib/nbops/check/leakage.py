@@ -161,8 +161,8 @@ def leakage_analysis_incomplete(nb: Notebook, config: CheckConfig) -> Iterator[D
     broken = next((cell for cell in nb.code_cells if cell.syntax_error), None)
     if broken is not None:
         message = (
-            f"cell is not Python 3 ({broken.syntax_error}); the leakage rules skip the code "
-            "that does not parse: port it to Python 3"
+            f"cell does not parse as Python 3 ({broken.syntax_error}); the leakage rules skip "
+            "what does not parse: port it to Python 3 or simplify it"
         )
         yield at("NB300", broken.number, 1, 1, message)
         return

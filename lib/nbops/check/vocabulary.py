@@ -55,6 +55,7 @@ PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_functi
 STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian nanstd")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
 INDEX_WORDS = words("idx index indices ind inds mask fold")
+CONTAINER_VIEWS = words("items values keys copy")
 MISSING = words("isnull isna notnull notna")
 MASK_METHODS = words("isin isnull notnull isna notna between duplicated")
 APPLY_METHODS = words("apply applymap map transform agg aggregate pipe")
