@@ -156,6 +156,8 @@ class Calls:
             self.state.record(f.FIT_ON_HELD_OUT, self.state.where(node), subject=name)
         elif _reaches_test(data.roles) and name not in v.NOTE_ONLY:
             step = self.state.step_at(FIT, node, name, data, _rows(data.roles))
+        elif not data.roles and name not in v.NOTE_ONLY:  # rows of unknown origin: a later
+            step = self.state.step_at(FIT, node, name, data, PENDING)  # split confirms it
         fitted = replace(transformer, fit_taint=step)
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name):
