@@ -80,7 +80,9 @@ class Calls:
         )
         if shuffled:
             self.shuffled_on_time(node, f"{name}()")
-        if v.is_model_class(name, qualname) and not name.endswith(("Split", "KFold", "Display")):
+        if name.endswith(("Split", "KFold")):
+            return Value("splitter", name=name)
+        if v.is_model_class(name, qualname) and not name.endswith("Display"):
             return Value("model", name=name, ident=id(node))
         return data if data.kind == "data" else OTHER
 
@@ -93,6 +95,15 @@ class Calls:
         for step in sorted(steps, key=lambda s: (s.cell, s.line, s.col)):
             self.state.record(f.RESAMPLED_BEFORE_SPLIT, (step.cell, step.line, step.col), step=step)
         return Value("split", parts=arrays, name=self.state.token(""))
+
+    def folded(self, node: ast.Call) -> None:
+        """`KFold().split(X)`: X's rows go to training and validation folds, so the steps on
+        X's labelled or unknown rows saw validation rows too."""
+        for given in node.args[:1]:
+            if isinstance(given, ast.Attribute | ast.Subscript):  # `X.values`, `X[cols]`
+                given = given.value
+            if isinstance(given, ast.Name) and given.id in self.state.env:
+                self.state.env[given.id] = _confirmed(self.state.env[given.id])
 
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
         """A shuffling split in a notebook whose rows are time-ordered."""
@@ -119,6 +130,9 @@ class Calls:
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
             return first if attr != "score" else OTHER
+        if attr == "split" and receiver.kind == "splitter":
+            self.folded(node)
+            return OTHER
         if attr in v.CONTAINER_VIEWS and receiver.parts:  # `models.items()`: the same objects
             return receiver
         if receiver.kind != "data":

@@ -19,6 +19,7 @@ from nbops.check.state import Loop, State
 from nbops.check.values import OTHER, Value, literal, union
 
 MODULE = Value("module")
+MAX_LOOP_FRAMES = 4  # a loop over this many named frames runs once per frame
 MAX_CALL_DEPTH = 3  # user functions calling user functions are followed this deep
 
 
@@ -63,6 +64,8 @@ class Flow:
         if isinstance(stmt, ast.Assign):
             value = self.eval(stmt.value)
             self.fresh = _is_source(stmt.value)
+            if isinstance(stmt.value, ast.List | ast.Tuple):
+                self.remember_frames(stmt.targets, stmt.value)
             for target in stmt.targets:
                 self.bind(target, value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
@@ -99,6 +102,13 @@ class Flow:
             self.env[stmt.name] = OTHER
         elif isinstance(stmt, ast.Return) and self.state.returns:
             self.state.returns[-1].append(self.eval(stmt.value))
+
+    def remember_frames(self, targets: list[ast.expr], value: ast.List | ast.Tuple) -> None:
+        """`combine = [train, test]`: a later loop over `combine` runs over those frames."""
+        names = tuple(e.id for e in value.elts if isinstance(e, ast.Name))
+        for target in targets:
+            if isinstance(target, ast.Name) and names:
+                self.state.aliases[target.id] = names
 
     # user-defined functions ------------------------------------------------------------------
 
@@ -151,12 +161,34 @@ class Flow:
         items = self.eval(iterable) if iterable is not None else OTHER
         frame = Loop(self.state.step)
         self.state.loops.append(frame)
-        if target is not None:
-            self.bind(target, self.element(items))
-        body()
+        members = self.members(iterable) if isinstance(target, ast.Name) else ()
+        if members:  # `for df in [train, test]`: once per frame, changes reach each frame
+            for member in members:
+                self.bind(target, self.env[member])
+                body()
+                changed = self.env.get(target.id, OTHER)
+                if changed.kind == "data":
+                    frame_value = self.env[member]
+                    taints = frame_value.taints | changed.taints
+                    self.env[member] = replace(frame_value, taints=taints)
+        else:
+            if target is not None:
+                self.bind(target, self.element(items))
+            body()
         self.state.loops.pop()
         if frame.fits and frame.test_scores:
             self.state.record(f.TEST_SCORES_LOOP, frame.test_scores[0])
+
+    def members(self, iterable: ast.expr | None) -> tuple[str, ...]:
+        """The data frames a loop runs over by name (`[train, test]`, or a list named so)."""
+        if isinstance(iterable, ast.List | ast.Tuple):
+            names = tuple(e.id for e in iterable.elts if isinstance(e, ast.Name))
+        elif isinstance(iterable, ast.Name):
+            names = self.state.aliases.get(iterable.id, ())
+        else:
+            return ()
+        frames = [self.env.get(name, OTHER).kind == "data" for name in names]
+        return names if names and all(frames) and len(names) <= MAX_LOOP_FRAMES else ()
 
     def element(self, items: Value) -> Value:
         """The value of one element of an iterable."""
