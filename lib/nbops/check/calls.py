@@ -120,7 +120,7 @@ class Calls:
         if attr == "fit" and receiver.kind in ("model", "search", "other"):
             trained = self.training(node, first, receiver.kind == "search", receiver, kwargs)
             return trained if trained.kind != "other" else OTHER
-        if attr == "fit_transform" and receiver.kind in ("transformer", "other"):
+        if attr == "fit_transform" and receiver.kind == "transformer":
             fitted = self.fit(node, receiver, first)
             return self.transformed(fitted, first)
         if attr in ("transform", "inverse_transform") and receiver.kind == "transformer":
