@@ -15,6 +15,7 @@ from nbops.check import vocabulary as v
 from nbops.check.analysis import Notebook
 from nbops.check.calls import Calls
 from nbops.check.facts import Fact
+from nbops.check.rows import carved, is_source, row_index, selects_rows, time_ordered
 from nbops.check.state import Loop, State
 from nbops.check.values import OTHER, Value, literal, union
 
@@ -33,7 +34,7 @@ class Flow:
 
     def __init__(self, nb: Notebook) -> None:
         self.nb = nb
-        self.state = State(nb, time_ordered=_time_ordered(nb))
+        self.state = State(nb, time_ordered=time_ordered(nb))
         self.calls = Calls(self.state)
         self.fresh = False
         for cell in nb.parsed_cells:
@@ -63,7 +64,7 @@ class Flow:
         """Run one statement."""
         if isinstance(stmt, ast.Assign):
             value = self.eval(stmt.value)
-            self.fresh = _is_source(stmt.value)
+            self.fresh = is_source(stmt.value)
             if isinstance(stmt.value, ast.List | ast.Tuple):
                 self.remember_frames(stmt.targets, stmt.value)
             for target in stmt.targets:
@@ -235,11 +236,11 @@ class Flow:
             if self.fresh:  # read straight from a file: train.csv is the labelled data
                 value = replace(value, roles=frozenset({v.LABELLED if role == v.TRAIN else role}))
             else:  # carved out of a frame by name: `test = frame.drop(train.index)`
-                value = _carved(value, role)
+                value = carved(value, role)
             if value.origin:
                 self.check_overlap(value.origin, role, target)
         elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
-            value = _carved(value, role)  # held-out rows carved out of the labelled data
+            value = carved(value, role)  # held-out rows carved out of the labelled data
         return replace(value, born=self.state.step) if value.kind == "data" else value
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
@@ -350,8 +351,8 @@ class Flow:
             return base.parts[index.value]
         if base.kind != "data":
             return base
-        if base.rows and _selects_rows(node):
-            subset = f"[{ast.unparse(_row_index(node.slice))}]"
+        if base.rows and selects_rows(node):
+            subset = f"[{ast.unparse(row_index(node.slice))}]"
             return replace(base, parts=(), rows=frozenset(f"{row}/{subset}" for row in base.rows))
         return replace(base, parts=())
 
@@ -374,63 +375,3 @@ class Flow:
         first = node.generators[0]
         self.loop(first.target, first.iter, body)
         return replace(union(*result), parts=tuple(result))
-
-
-def _carved(value: Value, role: str) -> Value:
-    """`value`'s rows as the part a name (`test = ...`) says they are."""
-    rows = frozenset(f"{row}/n{role}" for row in value.rows)
-    return replace(value, roles=frozenset({role}), rows=rows)
-
-
-def _row_index(index: ast.expr) -> ast.expr:
-    return index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
-
-
-def _selects_rows(node: ast.Subscript) -> bool:
-    """`frame[frame.a > 0]`, `frame[:800]`, `frame.iloc[idx]`: the index picks rows, not columns."""
-    index = _row_index(node.slice)
-    if isinstance(index, ast.Slice):
-        return index.lower is not None or index.upper is not None
-    by_position = isinstance(node.value, ast.Attribute) and node.value.attr in ("iloc", "loc", "ix")
-    if by_position:
-        return not isinstance(index, ast.Constant | ast.List)
-    if isinstance(index, ast.Name):  # `X[train_idx]`, `values[tr]`: indices name a part
-        return bool(v.role_from_name(index.id) or v.tokens(index.id) & v.INDEX_WORDS)
-    return isinstance(index, ast.Compare | ast.BoolOp | ast.UnaryOp) or (
-        isinstance(index, ast.Call) and getattr(index.func, "attr", "") in v.MASK_METHODS
-    )
-
-
-def _is_source(node: ast.expr) -> bool:
-    """`pd.read_csv(...)`, `load_iris()`: a call that reads rows from outside."""
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name.startswith(v.SOURCE_PREFIXES)
-
-
-def _time_ordered(nb: Notebook) -> bool:
-    """Whether the notebook declares its rows time-ordered (a time column, a sort by date, ...)."""
-    if any(v.TIME_PARAMETER.search(name) for name in nb.parameters):
-        return True
-    for cell in nb.parsed_cells:
-        for node in cell.nodes:
-            name = getattr(node, "id", None) or getattr(node, "attr", None)
-            if isinstance(node, ast.Name | ast.Attribute) and name == "TimeSeriesSplit":
-                return True
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "sort_values":
-                by = [*node.args, *(k.value for k in node.keywords if k.arg == "by")]
-                if any(_time_like(nb, arg) for arg in by):
-                    return True
-    return False
-
-
-def _time_like(nb: Notebook, node: ast.expr) -> bool:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return bool(v.TIME_TEXT.search(node.value))
-    if isinstance(node, ast.Name):
-        return bool(v.TIME_PARAMETER.search(node.id))
-    if isinstance(node, ast.List):
-        return any(_time_like(nb, element) for element in node.elts)
-    return False

@@ -174,12 +174,17 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     """A data-dependent transformation is fitted on rows that reach the test split.
 
     ## What it does
-    Follows the data through the notebook, cell by cell. Flags a scaler, imputer, target
-    encoder, feature selector, PCA, vectorizer, or a statistic of the frame (`fillna(df.mean())`,
-    group means) fitted on the data before the train/test split, or on data that includes the
-    test split, when its output reaches a model's training data or a cross-validation.
-    Silent when the result never reaches a model, and for one-hot/ordinal encoders (they only
-    learn the categories).
+    Follows the data through the notebook, cell by cell, into user functions, lambdas
+    (`df.apply(lambda c: (c - c.mean()) / c.std())`), loops over `[train, test]`, attributes,
+    subscripts, tuple unpacking and `inplace=True`. Flags a scaler, imputer, target encoder,
+    feature selector, PCA, vectorizer, a scaling function (`scale`, `zscore`, `pd.qcut`) or a
+    statistic of the frame (`fillna(df.mean())`, group means, manual standardisation) fitted on
+    the data before the train/test split, or on data that includes the test split (train and
+    test concatenated), when its output reaches a model's training data or a cross-validation.
+    A statistic of a Kaggle-style `train.csv` (labelled rows that no split produced yet) counts
+    once a split or a `KFold().split` divides those rows, or the model is scored on them.
+    Silent when the result never reaches a model, for row-wise statistics (`axis=1`), shares
+    of missing values, and one-hot/ordinal encoders (they only learn the categories).
 
     ## Why is this bad?
     The test rows shape the training features (their mean, their variance, their categories'
@@ -209,8 +214,12 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     ## What it does
     Flags oversampling (`fit_resample` of SMOTE, ADASYN, `RandomOverSampler`, or
     `sklearn.utils.resample` with replacement) applied before the train/test split or before
-    cross-validation, oversampling of the test split, and train and test drawn by two
-    independent `.sample()` calls from the same frame.
+    cross-validation, oversampling of the test split, train and test drawn by two
+    independent `.sample()` calls from the same frame, and a model scored on rows it was
+    trained on: fitted on all rows and then scored on a split of them, or trained and scored
+    on the same unsplit rows. Rows are followed from their source through splits, row masks,
+    slices and names (`test = df.drop(train.index)`); a training split scored as such
+    (`model.score(X_train, y_train)` after `train_test_split`) and clustering are not flagged.
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is
