@@ -1,6 +1,6 @@
 """What the data-flow engine finds, in neutral terms: facts with a place, and no rule codes.
 
-The leakage rules (`leakage.py`) turn facts into NB30x diagnostics and their messages.
+The leakage rules (`leakage.py`) decide which rule a fact belongs to and how its message reads.
 """
 
 from __future__ import annotations
