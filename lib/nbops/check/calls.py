@@ -39,7 +39,7 @@ class Calls:
 
     def function(self, node: ast.Call, name: str, qualname, args: list, kwargs: dict) -> Value:
         """A plain function or class call."""
-        data = union(*args, *kwargs.values())
+        data = union(*args, *(value for key, value in kwargs.items() if key not in _LABELS))
         if v.is_split_function(name):
             return self.split(node, name, args)
         if name in v.CV_FUNCTIONS:
@@ -253,6 +253,11 @@ class Calls:
             state.candidates.setdefault(model.ident, model.name)
             if len(state.candidates) > 1 and not state.loops:
                 state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
+
+
+# Keywords that label rows or columns (`pd.DataFrame(X, columns=X_test.columns)`): they bring
+# no rows of their own.
+_LABELS = frozenset({"columns", "index", "dtype", "name"})
 
 
 def _confirmed(data: Value) -> Value:
