@@ -146,7 +146,7 @@ class Flow:
             self.state.env, self.state.cell = caller_env, caller_cell
         if node is not None:
             self.mutated(node, names, scope)
-        return union(*results) if results else OTHER
+        return _joined(results)
 
     def mutated(self, node: ast.Call, names: list[str], scope: dict[str, Value]) -> None:
         """Frames passed by name and changed in place by the function take on its changes."""
@@ -375,3 +375,17 @@ class Flow:
         first = node.generators[0]
         self.loop(first.target, first.iter, body)
         return replace(union(*result), parts=tuple(result))
+
+
+def _joined(results: list[Value]) -> Value:
+    """The value a function returns: a tuple returned keeps its parts (`return X_train, X_test`)."""
+    if not results:
+        return OTHER
+    if len(results) == 1:
+        return results[0]
+    sizes = {len(result.parts) for result in results}
+    joined = union(*results)
+    if len(sizes) == 1 and 0 not in sizes:
+        parts = tuple(union(*group) for group in zip(*(r.parts for r in results), strict=True))
+        return replace(joined, parts=parts)
+    return joined
