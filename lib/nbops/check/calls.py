@@ -186,8 +186,10 @@ class Calls:
     def resampled(self, node: ast.Call, what: str, data: Value, parts) -> Value:
         """Oversampling: of the held-out rows, or of rows not yet split (a step)."""
         taints = set(data.taints)
+        bootstrap = what == "resample()"  # of held-out rows: a confidence interval, not a leak
         if data.roles and data.roles <= v.HELD_OUT:
-            self.state.record(f.RESAMPLED_HELD_OUT, self.state.where(node), subject=what)
+            if not bootstrap:
+                self.state.record(f.RESAMPLED_HELD_OUT, self.state.where(node), subject=what)
         elif data.roles & {v.FULL, v.TEST, v.LABELLED}:
             taints.add(self.state.step_at(RESAMPLE, node, what, data, _rows(data.roles)))
         out = Value("data", data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
