@@ -63,7 +63,7 @@ ROW_COMBINERS = words("merge join append combine_first update")
 SHUFFLED_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"})
 SHUFFLABLE_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
 EVAL_SET_KEYWORDS = frozenset({"eval_set", "validation_data", "eval_X", "X_val", "valid_sets"})
-SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_", "loadtxt", "genfromtxt")
+SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_", "loadtxt", "genfromtxt", "randn")
 TIME_WORDS = frozenset({"time", "date", "temporal", "chrono", "ordered", "datetime", "timestamp"})
 
 _TOKENS = re.compile(r"[a-z]+")
