@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from nbfactory import FIXTURES
+from nbfactory import FIXTURES, code, md, notebook
 
 from nbops.check import CheckConfig, check_notebook
 
@@ -70,3 +70,68 @@ def test_precision_and_recall(capsys):
         )
     assert precision >= 0.9
     assert recall >= 0.9
+
+
+PY2_HEADER = """\
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+df = pd.read_csv("data/churn.csv")
+X, y = df.drop(columns=["churn"]), df["churn"]"""
+
+
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        pytest.param(
+            'X = StandardScaler().fit_transform(X)\nprint "scaled", X.shape',
+            ["NB300", "NB301"],
+            id="python2-print-beside-a-leak",
+        ),
+        pytest.param(
+            'X_train = X\nexec "x = 1"\nprint >>log, "done"',
+            ["NB300"],
+            id="python2-statements-in-a-clean-notebook",
+        ),
+    ],
+)
+def test_python2_code_is_reported_once_and_the_rest_analysed(write_nb, cell, want):
+    train = (
+        "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+        "model = LogisticRegression().fit(X_train, y_train)\n"
+        'print "accuracy", model.score(X_test, y_test)'
+    )
+    path = write_nb(notebook(md("# Old notebook"), code(PY2_HEADER), code(cell), code(train)))
+    findings = check_notebook(path, CheckConfig(select=("NB3",)))
+    assert sorted({d.code for d in findings}) == want
+    (unparsed,) = [d for d in findings if d.code == "NB300"]
+    assert unparsed.cell == 3 and "does not parse as Python 3" in unparsed.message
+
+
+def test_code_too_deep_to_follow_stops_one_cell_only(write_nb):
+    deep = "total = " + " + ".join(["X"] * 3000)
+    leak = (
+        "X_scaled = StandardScaler().fit_transform(X)\n"
+        "X_train, X_test, y_train, y_test = train_test_split(X_scaled, y, random_state=0)\n"
+        "LogisticRegression().fit(X_train, y_train)"
+    )
+    path = write_nb(notebook(code(PY2_HEADER), code(deep), code(leak)))
+    findings = check_notebook(path, CheckConfig(select=("NB3",)))
+    assert {(d.code, d.cell) for d in findings} >= {("NB300", 2), ("NB301", 3)}
+
+
+def test_each_leak_names_its_fit_and_a_fix():
+    path = FIXTURES / "leak" / "user_function_standardises_before_split.ipynb"
+    finding = check_notebook(path, CONFIG)[0]
+    assert (finding.code, finding.cell, finding.line) == ("NB301", 3, 3)
+    assert ".mean() computed on the full data" in finding.message
+    assert "compute it on the training split" in finding.message
+
+
+def test_model_fitted_on_all_rows_is_located_where_it_is_scored():
+    path = FIXTURES / "leak" / "fit_all_rows_scored_on_test_split.ipynb"
+    (finding,) = check_notebook(path, CONFIG)
+    assert finding.code == "NB302" and (finding.cell, finding.line) == (3, 3)
+    assert "the model trained at cell 3:2 is scored on rows it was trained on" in finding.message

@@ -11,12 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nbops.errors import NotebookError
-
-if TYPE_CHECKING:
-    from nbops.check.flow import Flow
 
 SECTIONS = ("Imports", "Configs", "Datasets", "EDA", "Modeling", "Evaluation")
 # Checked in this order, so "Exploratory data analysis" is EDA and "Model evaluation" Evaluation.
@@ -32,6 +28,7 @@ PARAMETERS_TAG = "parameters"
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)[\s#]*$")
 MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[\w.]+\?{1,2}\s*$)")
 PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
+PY2_PRINT = re.compile(r"^(\s*)print\s+(?![\s(=.,])(.+?)\s*,?\s*$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,7 @@ class Cell:
     section: str | None = None
     tree: ast.Module | None = None
     magic_lines: list[str] = field(default_factory=list)
+    syntax_error: str | None = None  # why the cell (or part of it) is not Python 3
 
     @property
     def number(self) -> int:
@@ -159,13 +157,6 @@ class Notebook:
                         found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         return found
 
-    @cached_property
-    def flow(self) -> Flow:
-        """The leakage data-flow analysis, computed on first use."""
-        from nbops.check.flow import Flow
-
-        return Flow(self)
-
     def qualname(self, node: ast.expr) -> str | None:
         """`np.random.rand` -> `numpy.random.rand`, following the notebook's imports."""
         parts: list[str] = []
@@ -222,17 +213,21 @@ def _cell(index: int, raw: dict) -> Cell:
         execution_count=raw.get("execution_count"),
     )
     if cell.kind == "code":
-        cell.tree, cell.magic_lines = _parse(source)
+        cell.tree, cell.magic_lines, cell.syntax_error = _parse(source)
     return cell
 
 
-def _parse(source: str) -> tuple[ast.Module | None, list[str]]:
-    """Parse a code cell, blanking IPython magics and shell escapes so line numbers hold."""
+def _parse(source: str) -> tuple[ast.Module | None, list[str], str | None]:
+    """Parse a code cell, blanking IPython magics and shell escapes so line numbers hold.
+
+    A cell that is not Python 3 is salvaged: Python 2 `print x` statements are read as calls,
+    and top-level blocks that still do not parse are blanked; the first error is returned.
+    """
     lines = source.splitlines()
     magics: list[str] = []
     if lines and lines[0].lstrip().startswith("%%"):
         if not lines[0].lstrip().startswith(PYTHON_CELL_MAGICS):
-            return None, lines
+            return None, lines, None
         magics.append(lines[0])
         lines = ["", *lines[1:]]
     for number, text in enumerate(lines):
@@ -241,9 +236,34 @@ def _parse(source: str) -> tuple[ast.Module | None, list[str]]:
             magics.append(text)
             lines[number] = f"{match.group(1)}pass"
     try:
-        return ast.parse("\n".join(lines)), magics
-    except (SyntaxError, ValueError):
-        return None, magics
+        return ast.parse("\n".join(lines)), magics, None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        reason = _reason(error)
+    return _salvage([PY2_PRINT.sub(r"\1print(\2)", text) for text in lines]), magics, reason
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SyntaxError):
+        return f"line {error.lineno}: {error.msg}"
+    return type(error).__name__
+
+
+def _salvage(lines: list[str]) -> ast.Module | None:
+    """The cell with every top-level block that does not parse blanked (line numbers hold)."""
+    starts = [n for n, text in enumerate(lines) if text[:1].strip() and text[:1] not in ")]}"]
+    if not starts or starts[0] != 0:
+        starts = [0, *starts]
+    kept = list(lines)
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        try:
+            ast.parse("\n".join(lines[start:end]))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            kept[start:end] = [""] * (end - start)
+    try:
+        tree = ast.parse("\n".join(kept))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return tree if tree.body else None
 
 
 def _headings(cell: Cell) -> list[Heading]:

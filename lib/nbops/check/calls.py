@@ -1,53 +1,59 @@
-"""How calls move data and create leaks: fits, transforms, splits, resampling, scoring."""
+"""What calls do to abstract values: fits, transforms, splits, resampling, training, scoring.
+
+`Calls` receives calls whose receiver and arguments are already evaluated (by `flow.Flow`),
+returns the value of the call, and records the facts it finds in the shared `State`.
+"""
 
 from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from nbops.check import facts as f
 from nbops.check import vocabulary as v
+from nbops.check.state import State
+from nbops.check.values import (
+    FIT,
+    OTHER,
+    RESAMPLE,
+    STATISTIC,
+    Value,
+    argument,
+    contains,
+    literal,
+    overlap,
+    seen,
+    union,
+)
 
-if TYPE_CHECKING:
-    from nbops.check.flow import Taint, Value
+PENDING = "labelled"  # a step on labelled rows: a leak once a split or CV divides them
 
 
-class CallsMixin:
-    """The call semantics of Flow (kept apart so each module stays small)."""
+class Calls:
+    """The call semantics of the data-flow engine."""
 
-    def call(self, node: ast.Call) -> Value:
-        """Run a call: its arguments first, then what the callee does to them."""
-        from nbops.check.flow import Value
-
-        func = node.func
-        receiver = self.eval(func.value) if isinstance(func, ast.Attribute) else None
-        args = [self.eval(arg) for arg in node.args]
-        kwargs = {k.arg or "**": self.eval(k.value) for k in node.keywords}
-        if receiver is not None and receiver.kind != "module":
-            return self.method(node, func.attr, receiver, args, kwargs)
-        qualname = self.nb.qualname(func)
-        name = qualname.rsplit(".", 1)[-1] if qualname else getattr(func, "id", "")
-        if not name:
-            return Value()
-        return self.function(node, name, qualname, args, kwargs)
+    def __init__(self, state: State) -> None:
+        self.state = state
 
     # functions and classes --------------------------------------------------------------------
 
     def function(self, node: ast.Call, name: str, qualname, args: list, kwargs: dict) -> Value:
         """A plain function or class call."""
-        from nbops.check.flow import Value, contains, union
-
-        data = union(*args, *kwargs.values())
+        data = union(*args, *(value for key, value in kwargs.items() if key not in _LABELS))
         if v.is_split_function(name):
             return self.split(node, name, args)
         if name in v.CV_FUNCTIONS:
-            self.training(node, _arg(args, kwargs, 1, "X"), cross_validated=True)
+            self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
-            self.scored(node, args[0] if args else Value(), data)
-        elif name == "resample" and _literal(node, "replace") is not False:
+            self.scored(node, args[0] if args else OTHER, data)
+        elif name == "resample" and literal(node, "replace") is not False:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
             return self.statistic(node, name, data)
+        elif name in v.SCALING_FUNCTIONS or (name == "cut" and _counted_bins(node)):
+            return self.transformed(
+                self.fit(node, Value("transformer", name=f"{name}()"), data), data
+            )
         if name in v.PIPELINES or name in v.TRANSFORMERS:
             steps = [*args, *kwargs.values()]
             if any(contains(step, "model") for step in steps):
@@ -58,13 +64,11 @@ class CallsMixin:
         if name[:1].isupper():
             return self.constructor(node, name, qualname, data)
         if name.startswith(v.SOURCE_PREFIXES) and data.kind != "data":
-            return Value("data", frozenset({v.FULL}))
-        return data if data.kind == "data" else Value()
+            return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
+        return data if data.kind == "data" else OTHER
 
     def constructor(self, node: ast.Call, name: str, qualname, data: Value) -> Value:
         """A class call: estimators become objects, anything else built from data stays data."""
-        from nbops.check.flow import Value
-
         if name in v.NOTE_ONLY:
             return Value("transformer", name=name, ident=id(node))
         if name in v.OVERSAMPLERS:
@@ -72,48 +76,51 @@ class CallsMixin:
         if name in v.SEARCHES or name.endswith("SearchCV"):
             return Value("search", name=name, ident=id(node))
         shuffled = name in v.SHUFFLED_SPLITTERS or (
-            name in v.SHUFFLABLE_SPLITTERS and _literal(node, "shuffle") not in (None, False)
+            name in v.SHUFFLABLE_SPLITTERS and literal(node, "shuffle") not in (None, False)
         )
         if shuffled:
             self.shuffled_on_time(node, f"{name}()")
-        if v.is_model_class(name, qualname) and not name.endswith(("Split", "KFold", "Display")):
+        if name.endswith(("Split", "KFold")):
+            return Value("splitter", name=name)
+        if v.is_model_class(name, qualname) and not name.endswith("Display"):
             return Value("model", name=name, ident=id(node))
-        return data if data.kind == "data" else Value()
+        return data if data.kind == "data" else OTHER
 
     def split(self, node: ast.Call, name: str, args: list) -> Value:
-        """A train/test split: resampled rows reaching it overlap (NB302), shuffled time (NB304)."""
-        from nbops.check.flow import Value
-
-        if _literal(node, "shuffle") is not False:
+        """A train/test split: resampled rows reaching it, a shuffle of time-ordered rows."""
+        if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
-        arrays = tuple(arg for arg in args if arg.kind == "data")
-        for taint in {t for array in arrays for t in array.taints if t.code == "NB302"}:
-            fix = "resample only the training split (imblearn Pipeline)"
-            message = (
-                f"{taint.what} before the train/test split copies test rows into training: {fix}"
-            )
-            self.report("NB302", (taint.cell, taint.line, taint.col), message)
-        return Value("split", parts=arrays)
+        arrays = tuple(_confirmed(arg) for arg in args if arg.kind == "data")
+        steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
+        for step in sorted(steps, key=lambda s: (s.cell, s.line, s.col)):
+            self.state.record(f.RESAMPLED_BEFORE_SPLIT, (step.cell, step.line, step.col), step=step)
+        return Value("split", parts=arrays, name=self.state.token(""))
+
+    def folded(self, node: ast.Call) -> None:
+        """`KFold().split(X)`: X's rows go to training and validation folds, so the steps on
+        X's labelled or unknown rows saw validation rows too."""
+        for given in node.args[:1]:
+            if isinstance(given, ast.Attribute | ast.Subscript):  # `X.values`, `X[cols]`
+                given = given.value
+            if isinstance(given, ast.Name) and given.id in self.state.env:
+                self.state.env[given.id] = _confirmed(self.state.env[given.id])
 
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
-        """NB304 on a shuffled split of time-ordered data."""
-        if self.time_ordered:
-            fix = "split by time (sorted, shuffle=False) or use TimeSeriesSplit"
-            self.report("NB304", self.where(node), f"{what} shuffles time-ordered rows: {fix}")
+        """A shuffling split in a notebook whose rows are time-ordered."""
+        if self.state.time_ordered:
+            self.state.record(f.SHUFFLED_TIME_ORDER, self.state.where(node), subject=what)
 
     # methods --------------------------------------------------------------------------------
 
     def method(self, node: ast.Call, attr: str, receiver: Value, args: list, kwargs: dict) -> Value:
         """A method call on a value."""
-        from nbops.check.flow import Value, union
-
-        first = _arg(args, kwargs, 0, "X")
+        first = argument(args, kwargs, 0, "X")
         if attr == "fit" and receiver.kind == "transformer":
             return self.fit(node, receiver, first)
         if attr == "fit" and receiver.kind in ("model", "search", "other"):
-            self.training(node, first, receiver.kind == "search", receiver, kwargs)
-            return receiver if receiver.kind != "other" else Value()
-        if attr == "fit_transform" and receiver.kind in ("transformer", "other"):
+            trained = self.training(node, first, receiver.kind == "search", receiver, kwargs)
+            return trained if trained.kind != "other" else OTHER
+        if attr == "fit_transform" and receiver.kind == "transformer":
             fitted = self.fit(node, receiver, first)
             return self.transformed(fitted, first)
         if attr in ("transform", "inverse_transform") and receiver.kind == "transformer":
@@ -122,135 +129,161 @@ class CallsMixin:
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
-            return first if attr != "score" else Value()
+            return first if attr != "score" else OTHER
+        if attr == "split" and receiver.kind == "splitter":
+            self.folded(node)
+            return OTHER
+        if attr in v.CONTAINER_VIEWS and receiver.parts:  # `models.items()`: the same objects
+            return receiver
         if receiver.kind != "data":
             return union(*args, *kwargs.values())
         return self.data_method(node, attr, receiver, args, kwargs)
 
     def data_method(self, node: ast.Call, attr: str, frame: Value, args, kwargs) -> Value:
         """A pandas/numpy method: the rows stay the receiver's; arguments add their taints."""
-        from nbops.check.flow import union
-
         extra = union(*args, *kwargs.values())
         if attr in v.STATISTICS or (attr in ("transform", "agg", "aggregate") and _stat_arg(node)):
+            if literal(node, "axis") in (1, "columns") or _of_missingness(node):
+                return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
         result = replace(frame, roles=roles, taints=frame.taints | extra.taints, parts=())
         result = replace(result, origin="")
         if attr == "sample" and isinstance(node.func.value, ast.Name):
             result = replace(result, origin=node.func.value.id)
-        if attr in v.INPLACE_METHODS and _literal(node, "inplace") is True:
-            self.merge_into(node.func.value, result)
         return result
 
-    # leakage events -------------------------------------------------------------------------
+    # data-dependent steps ---------------------------------------------------------------------
 
     def statistic(self, node: ast.Call, attr: str, data: Value) -> Value:
-        """A statistic of the rows: tainted when the rows reach the test split."""
+        """A statistic of the rows: it carries a step when the rows reach the test split."""
         if _reaches_test(data.roles):
-            taint = self.taint("NB301", node, f".{attr}() computed on {_rows(data.roles)}")
-            return replace(data, taints=data.taints | {taint}, parts=(), origin="")
+            step = self.state.step_at(STATISTIC, node, f".{attr}()", data, _rows(data.roles))
+            return replace(data, taints=data.taints | {step}, parts=(), origin="")
         return replace(data, parts=(), origin="")
 
     def fit(self, node: ast.Call, transformer: Value, data: Value) -> Value:
-        """Fit a transformer: on the test split alone (NB305), on rows reaching test (taint)."""
+        """Fit a transformer: on the held-out rows alone, or on rows reaching the test split."""
         name = transformer.name or "transformer"
-        taint = None
+        step = None
         if data.roles and data.roles <= v.HELD_OUT:
-            fix = "fit it on the training split and only transform the test split"
-            self.report("NB305", self.where(node), f"{name} is fitted on the test split: {fix}")
+            self.state.record(f.FIT_ON_HELD_OUT, self.state.where(node), subject=name)
         elif _reaches_test(data.roles) and name not in v.NOTE_ONLY:
-            taint = self.taint("NB301", node, f"{name} fitted on {_rows(data.roles)}")
-        fitted = replace(transformer, fit_taint=taint)
+            step = self.state.step_at(FIT, node, name, data, _rows(data.roles))
+        elif not data.roles and name not in v.NOTE_ONLY:  # rows of unknown origin: a later
+            step = self.state.step_at(FIT, node, name, data, PENDING)  # split confirms it
+        fitted = replace(transformer, fit_taint=step)
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name):
-            self.env[target.id] = fitted
+            self.state.env[target.id] = fitted
         return fitted
 
     def transformed(self, transformer: Value, data: Value) -> Value:
-        """The output of a fitted transformer carries its fit's taint."""
-        from nbops.check.flow import Value
-
+        """The output of a fitted transformer carries its fit's step."""
         taints = data.taints | ({transformer.fit_taint} if transformer.fit_taint else set())
-        return Value("data", data.roles, frozenset(taints), born=self.step)
+        return Value("data", data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
 
     def resampled(self, node: ast.Call, what: str, data: Value, parts) -> Value:
-        """Oversampling: of the test split is a bug (NB302); before the split, a taint."""
-        from nbops.check.flow import Value
-
+        """Oversampling: of the held-out rows, or of rows not yet split (a step)."""
         taints = set(data.taints)
+        bootstrap = what == "resample()"  # of held-out rows: a confidence interval, not a leak
         if data.roles and data.roles <= v.HELD_OUT:
-            fix = "resample only the training split"
-            self.report("NB302", self.where(node), f"{what} of the test split: {fix}")
-        elif v.FULL in data.roles or v.TEST in data.roles:
-            taints.add(self.taint("NB302", node, what))
-        out = Value("data", data.roles, frozenset(taints), born=self.step)
+            if not bootstrap:
+                self.state.record(f.RESAMPLED_HELD_OUT, self.state.where(node), subject=what)
+        elif data.roles & {v.FULL, v.TEST, v.LABELLED}:
+            taints.add(self.state.step_at(RESAMPLE, node, what, data, _rows(data.roles)))
+        out = Value("data", data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
         return replace(out, parts=(out, out)) if isinstance(parts, list) else out
 
-    def training(self, node, data: Value, cross_validated: bool, model=None, kwargs=None) -> None:
-        """A model is trained on `data`: report the taints that reach it."""
-        for frame in self.loops:
+    # training and scoring ---------------------------------------------------------------------
+
+    def training(self, node, data: Value, cross_validated: bool, model=None, kwargs=None) -> Value:
+        """A model is trained on `data`: the steps that reach it, test used to choose it.
+        Returns the trained model, which remembers its training rows."""
+        state = self.state
+        for frame in state.loops:
             frame.fits += 1
-        if cross_validated or v.TRAIN in data.roles:
-            for taint in sorted(data.taints, key=lambda t: (t.cell, t.line, t.col)):
-                self.report_taint(taint, node)
+        cell, line, _ = state.where(node)
+        if cross_validated or data.roles & v.TRAINING:
+            for step in sorted(data.taints, key=lambda t: (t.cell, t.line, t.col)):
+                if step.rows == PENDING:
+                    continue
+                place = (step.cell, step.line, step.col)
+                state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
         if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
-            fix = "search on the training split; score the test split once at the end"
-            message = f"{model.name} is fitted on the test split: {fix}"
-            self.report("NB303", self.where(node), message)
+            state.record(f.SEARCH_ON_TEST, state.where(node), subject=model.name)
         for keyword, value in (kwargs or {}).items():
             if keyword in v.EVAL_SET_KEYWORDS and v.TEST in value.roles:
-                fix = "carve a validation split out of the training split"
-                message = f"the test split passed as {keyword} selects the model: {fix}"
-                self.report("NB303", self.where(node), message)
+                state.record(f.TEST_AS_EVAL_SET, state.where(node), subject=keyword)
+        if model is None or model.kind not in ("model", "search"):
+            return model or OTHER
+        pending = frozenset(s for s in data.taints if s.rows == PENDING)
+        trained = replace(model, trained=data.rows, pending=pending, trained_at=(cell, line))
+        target = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if isinstance(target, ast.Name):
+            state.env[target.id] = trained
+        return trained
 
-    def report_taint(self, taint: Taint, node: ast.AST) -> None:
-        """Report a taint at its origin, naming the training it reaches."""
-        cell, line, _ = self.where(node)
-        if taint.code == "NB301" and taint.what.startswith("."):
-            fix = "compute it on the training split (or impute inside a Pipeline)"
-        elif taint.code == "NB301":
-            fix = "fit it inside a Pipeline on the training split"
-        else:
-            fix = "resample only the training split (imblearn Pipeline)"
-        message = f"{taint.what} reaches the model trained at cell {cell}:{line}: {fix}"
-        self.report(taint.code, (taint.cell, taint.line, taint.col), message)
+    def scored_rows(self, node: ast.Call, model: Value, data: Value) -> None:
+        """Scoring rows that overlap the model's training rows, or that a labelled-data step
+        carried by its training data saw."""
+        state = self.state
+        if overlap(data.rows, model.trained):
+            cell, line = model.trained_at
+            state.record(f.SCORED_ON_TRAINING_ROWS, state.where(node), subject=f"{cell}:{line}")
+            return
+        for step in sorted(model.pending, key=lambda s: (s.cell, s.line, s.col)):
+            if seen(data.rows, step.source):
+                place = (step.cell, step.line, step.col)
+                confirmed = replace(step, rows="full")
+                reached = model.trained_at
+                state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
 
     def scored(self, node: ast.Call, model: Value, data: Value) -> None:
-        """A score or prediction on `data`: on test, note it for NB303."""
+        """A score or prediction on `data`: rows the model was trained on, rows a step on the
+        labelled data saw, or the test split choosing among candidates."""
+        state = self.state
+        if model.trained and data.rows and not v.is_unsupervised(model.name):
+            self.scored_rows(node, model, data)
         if v.TEST not in data.roles:
             return
-        place = self.where(node)
-        for frame in self.loops:
+        place = state.where(node)
+        for frame in state.loops:
             if data.born < frame.start:
                 frame.test_scores.append(place)
         if model.kind in ("model", "search") and not model.name.startswith("Dummy"):
-            self.candidates.setdefault(model.ident, model.name)
-            if len(self.candidates) > 1 and not self.loops:
-                fix = "choose by cross-validation on the training split and score test once"
-                message = (
-                    f"a second candidate model ({model.name}) is scored on the test split: {fix}"
-                )
-                self.report("NB303", place, message)
+            state.candidates.setdefault(model.ident, model.name)
+            if len(state.candidates) > 1 and not state.loops:
+                state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
 
 
-def _arg(args: list, kwargs: dict, index: int, keyword: str):
-    from nbops.check.flow import Value
-
-    if len(args) > index:
-        return args[index]
-    return kwargs.get(keyword, Value())
+# Keywords that label rows or columns (`pd.DataFrame(X, columns=X_test.columns)`): they bring
+# no rows of their own.
+_LABELS = frozenset({"columns", "index", "dtype", "name"})
 
 
-def _literal(node: ast.Call, keyword: str) -> object:
-    """The literal value of a keyword argument; None when absent or not a literal."""
-    for item in node.keywords:
-        if item.arg == keyword:
-            try:
-                return ast.literal_eval(item.value)
-            except (ValueError, TypeError, SyntaxError, RecursionError):
-                return "?"
-    return None
+def _confirmed(data: Value) -> Value:
+    """Data about to be split: steps on its labelled rows now saw the held-out rows too."""
+    if not any(step.rows == PENDING for step in data.taints):
+        return data
+    taints = {replace(s, rows="full") if s.rows == PENDING else s for s in data.taints}
+    return replace(data, taints=frozenset(taints))
+
+
+def _of_missingness(node: ast.Call) -> bool:
+    """`frame.isnull().mean()`: a share of missing values (used to drop columns), not a value
+    the model sees."""
+    receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+    while isinstance(receiver, ast.Subscript):
+        receiver = receiver.value
+    return isinstance(receiver, ast.Call) and getattr(receiver.func, "attr", "") in v.MISSING
+
+
+def _counted_bins(node: ast.Call) -> bool:
+    """`pd.cut(x, 5)`: bin edges computed from the data (explicit edges are not)."""
+    bins = node.args[1] if len(node.args) > 1 else None
+    bins = bins or next((k.value for k in node.keywords if k.arg == "bins"), None)
+    return isinstance(bins, ast.Constant) and isinstance(bins.value, int)
 
 
 def _stat_arg(node: ast.Call) -> bool:
@@ -259,11 +292,14 @@ def _stat_arg(node: ast.Call) -> bool:
 
 
 def _reaches_test(roles: frozenset[str]) -> bool:
-    """Rows not yet split, or rows mixing training and held-out data."""
-    return v.FULL in roles or bool(roles & v.HELD_OUT and roles & {v.TRAIN})
+    """Rows not yet split, rows mixing training and held-out data, or labelled rows that a
+    later split or cross-validation may divide."""
+    return v.FULL in roles or v.LABELLED in roles or bool(roles & v.HELD_OUT and roles & v.TRAINING)
 
 
 def _rows(roles: frozenset[str]) -> str:
     if v.FULL in roles:
-        return "the full data before the train/test split"
-    return "rows that include the test split"
+        return "full"
+    if roles & v.HELD_OUT:
+        return "mixed"
+    return PENDING

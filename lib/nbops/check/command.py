@@ -13,9 +13,10 @@ from nbops.check.diagnostics import Diagnostic
 from nbops.check.output import FORMATS, RENDERERS, statistics
 from nbops.check.registry import get_rule
 from nbops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, NotebookError
+from nbops.project import DEFAULTS
 
 DEFAULT_PATHS = ("templates", "notebooks")
-SKIPPED_DIRS = (".ipynb_checkpoints", "runs", "node_modules")
+SKIPPED_DIRS = (".ipynb_checkpoints", DEFAULTS["runs-dir"], "node_modules")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

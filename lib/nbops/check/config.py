@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nbops.errors import BadInputError
+from nbops.project import Project
 
 DEFAULT_ALLOWED_NUMBERS = (-1, 0, 1)
 KNOWN_KEYS = ("select", "ignore", "allowed-numbers", "allowed-keywords", "per-file-ignores")
@@ -52,25 +53,20 @@ class CheckConfig:
         return replace(self, **changes)
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The pyproject.toml of the project at or above `start` (None when there is none)."""
-    from nbops.kit.record import find_project_root
-
-    pyproject = find_project_root(start) / "pyproject.toml"
-    return pyproject if pyproject.is_file() else None
-
-
 def load_config(pyproject: Path | None = None) -> CheckConfig:
-    """The settings in `[tool.nbops.check]` of `pyproject` (default: the nearest pyproject.toml)."""
-    path = pyproject or find_pyproject(Path.cwd())
-    if path is None:
-        return CheckConfig()
+    """The settings in `[tool.nbops.check]` of `pyproject` (default: the project's)."""
+    project = Project.load() if pyproject is None else _project_of(Path(pyproject))
+    return config_from_table(project.check_settings, str(pyproject or project.pyproject))
+
+
+def _project_of(path: Path) -> Project:
+    """The settings in the file `path`: a `--config` file may have any name, and
+    `Project.load` only reads a project root's pyproject.toml."""
     try:
-        table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise BadInputError(f"cannot read {path}: {error}") from error
-    settings = table.get("tool", {}).get("nbops", {}).get("check", {})
-    return config_from_table(settings, str(path))
+    return Project(path.parent.resolve(), table.get("tool", {}).get("nbops", {}))
 
 
 def config_from_table(settings: dict, source: str = "pyproject.toml") -> CheckConfig:

@@ -1,127 +1,72 @@
-"""Data flow for the leakage rules: an abstract run of the notebook's code, cell after cell.
+"""The data-flow engine: an abstract run of the notebook's code, cell after cell.
 
-Each variable holds a Value: what it is (data, transformer, model, ...), which split its rows
-come from (full data, train, test), and taints — fits and statistics computed on data that
-reaches the test split. A taint is reported only when it reaches a model's training data.
+Each variable holds a `Value` (values.py): what it is, which split its rows come from (full
+data, train, test) and the data-dependent steps that shaped it. Calls are handed to `Calls`
+(calls.py). The engine records neutral facts (facts.py); the leakage rules give them codes.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
+from nbops.check import facts as f
 from nbops.check import vocabulary as v
-from nbops.check.calls import CallsMixin
-from nbops.check.diagnostics import Diagnostic, at
+from nbops.check.analysis import Notebook
+from nbops.check.calls import Calls
+from nbops.check.facts import Fact
+from nbops.check.rows import carved, is_source, row_index, selects_rows, time_ordered
+from nbops.check.state import Loop, State
+from nbops.check.values import OTHER, Value, literal, union
 
-if TYPE_CHECKING:
-    from nbops.check.analysis import Cell, Notebook
-
-
-@dataclass(frozen=True)
-class Taint:
-    """A fit or statistic on the wrong rows, reported where it happened if it reaches a model."""
-
-    code: str
-    cell: int
-    line: int
-    col: int
-    what: str
+MODULE = Value("module")
+MAX_LOOP_FRAMES = 4  # a loop over this many named frames runs once per frame
+MAX_CALL_DEPTH = 3  # user functions calling user functions are followed this deep
 
 
-@dataclass(frozen=True)
-class Value:
-    """The abstract value of an expression."""
-
-    kind: str = "other"  # data | transformer | resampler | model | search | split | module | other
-    roles: frozenset[str] = frozenset()
-    taints: frozenset[Taint] = frozenset()
-    name: str = ""
-    ident: int = 0
-    fit_taint: Taint | None = None
-    born: int = 0
-    parts: tuple[Value, ...] = ()
-    origin: str = ""  # the variable a `.sample()` drew from
+def run_flow(nb: Notebook) -> list[Fact]:
+    """The facts of an abstract run over the notebook's parsed cells, in the order found."""
+    return Flow(nb).state.facts
 
 
-OTHER = Value()
-
-
-def union(*values: Value, roles: bool = True) -> Value:
-    """The value of an expression combining `values`: data if any of them is data."""
-    data = [value for value in values if value.kind == "data"]
-    if not data:
-        objects = [value for value in values if value.kind not in ("other", "module")]
-        return objects[0] if objects else OTHER
-    return Value(
-        "data",
-        frozenset().union(*(d.roles for d in data)) if roles else data[0].roles,
-        frozenset().union(*(d.taints for d in data)),
-        born=max(d.born for d in data),
-    )
-
-
-def contains(value: Value, kind: str) -> bool:
-    """Whether `value` or anything it was built from is of `kind`."""
-    return value.kind == kind or any(contains(part, kind) for part in value.parts)
-
-
-@dataclass
-class Loop:
-    """A loop or comprehension being run: when it started, what fitted and scored inside."""
-
-    start: int
-    fits: int = 0
-    test_scores: list[tuple[int, int, int]] = field(default_factory=list)
-
-
-class Flow(CallsMixin):
-    """Runs the notebook abstractly and collects the leakage findings (NB301-NB305)."""
+class Flow:
+    """Runs statements and expressions abstractly; calls are delegated to `Calls`."""
 
     def __init__(self, nb: Notebook) -> None:
         self.nb = nb
-        self.env: dict[str, Value] = {}
-        self.findings: list[Diagnostic] = []
-        self.step = 0
-        self.loops: list[Loop] = []
-        self.candidates: dict[int, str] = {}
-        self.sampled: dict[str, dict[str, tuple[int, int, int]]] = {}
-        self.time_ordered = _time_ordered(nb)
-        self.cell: Cell | None = None
+        self.state = State(nb, time_ordered=time_ordered(nb))
+        self.calls = Calls(self.state)
+        self.fresh = False
         for cell in nb.parsed_cells:
-            self.cell = cell
-            self.run(cell.tree.body)
+            self.state.cell = cell
+            try:
+                self.run(cell.tree.body)
+            except Exception as error:  # noqa: BLE001 - real code must never stop the checker
+                self.state.loops.clear()
+                self.state.returns.clear()
+                why = type(error).__name__
+                self.state.record(f.ANALYSIS_STOPPED, (cell.number, 1, 1), subject=why)
 
-    def by_code(self, code: str) -> list[Diagnostic]:
-        """The findings for one rule."""
-        return [finding for finding in self.findings if finding.code == code]
-
-    def where(self, node: ast.AST) -> tuple[int, int, int]:
-        """(cell number, line, column) of a node in the current cell."""
-        return self.cell.number, node.lineno, self.cell.column(node.lineno, node.col_offset)
-
-    def report(self, code: str, place: tuple[int, int, int], message: str) -> None:
-        """Record a finding once per code and place."""
-        if not any(f.code == code and (f.cell, f.line, f.col) == place for f in self.findings):
-            self.findings.append(at(code, *place, message))
-
-    def taint(self, code: str, node: ast.AST, what: str) -> Taint:
-        """A taint located at `node`."""
-        return Taint(code, *self.where(node), what)
+    @property
+    def env(self) -> dict[str, Value]:
+        """The variables in scope (a function call runs in a copy of the caller's)."""
+        return self.state.env
 
     # statements -----------------------------------------------------------------------------
 
     def run(self, body: list[ast.stmt]) -> None:
         """Run statements in order (function and class bodies are not entered)."""
         for stmt in body:
-            self.step += 1
+            self.state.step += 1
             self.statement(stmt)
 
     def statement(self, stmt: ast.stmt) -> None:
         """Run one statement."""
         if isinstance(stmt, ast.Assign):
             value = self.eval(stmt.value)
+            self.fresh = is_source(stmt.value)
+            if isinstance(stmt.value, ast.List | ast.Tuple):
+                self.remember_frames(stmt.targets, stmt.value)
             for target in stmt.targets:
                 self.bind(target, value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
@@ -152,22 +97,99 @@ class Flow(CallsMixin):
                 self.run(handler.body)
             self.run(stmt.orelse)
             self.run(stmt.finalbody)
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.env[stmt.name] = self.define(stmt.name, stmt)
+        elif isinstance(stmt, ast.ClassDef):
             self.env[stmt.name] = OTHER
+        elif isinstance(stmt, ast.Return) and self.state.returns:
+            self.state.returns[-1].append(self.eval(stmt.value))
+
+    def remember_frames(self, targets: list[ast.expr], value: ast.List | ast.Tuple) -> None:
+        """`combine = [train, test]`: a later loop over `combine` runs over those frames."""
+        names = tuple(e.id for e in value.elts if isinstance(e, ast.Name))
+        for target in targets:
+            if isinstance(target, ast.Name) and names:
+                self.state.aliases[target.id] = names
+
+    # user-defined functions ------------------------------------------------------------------
+
+    def define(self, name: str, node: ast.AST) -> Value:
+        """A function or lambda: remembered with its cell, run when it is called."""
+        self.state.functions[name] = (node, self.state.cell)
+        return Value("function", name=name)
+
+    def invoke(self, function: Value, node: ast.Call | None, args: list, kwargs: dict) -> Value:
+        """Run a user function's body on the abstract arguments; mutations of frames passed by
+        name reach the caller's variables."""
+        definition, cell = self.state.functions[function.name]
+        if len(self.state.returns) >= MAX_CALL_DEPTH:
+            return union(*args, *kwargs.values())
+        params = definition.args
+        names = [a.arg for a in (*params.posonlyargs, *params.args)]
+        scope = dict(self.env)
+        for name, value in zip(names, args, strict=False):
+            scope[name] = value
+        for name, value in kwargs.items():
+            if name in names or name in (a.arg for a in params.kwonlyargs):
+                scope[name] = value
+        caller_env, caller_cell = self.state.env, self.state.cell
+        self.state.env, self.state.cell = scope, cell
+        self.state.returns.append([])
+        try:
+            if isinstance(definition, ast.Lambda):
+                results = [self.eval(definition.body)]
+            else:
+                self.run(definition.body)
+                results = self.state.returns[-1]
+        finally:
+            self.state.returns.pop()
+            self.state.env, self.state.cell = caller_env, caller_cell
+        if node is not None:
+            self.mutated(node, names, scope)
+        return _joined(results)
+
+    def mutated(self, node: ast.Call, names: list[str], scope: dict[str, Value]) -> None:
+        """Frames passed by name and changed in place by the function take on its changes."""
+        for name, argument in zip(names, node.args, strict=False):
+            if not isinstance(argument, ast.Name) or argument.id not in self.env:
+                continue
+            before, after = self.env[argument.id], scope.get(name, OTHER)
+            if before.kind == "data" and after.kind == "data" and after.taints - before.taints:
+                self.env[argument.id] = replace(before, taints=before.taints | after.taints)
 
     def loop(self, target: ast.expr | None, iterable: ast.expr | None, body) -> None:
-        """Run a loop body once, noting fits and test scores inside it (NB303)."""
+        """Run a loop body once, noting the fits and test scores inside it."""
         items = self.eval(iterable) if iterable is not None else OTHER
-        frame = Loop(self.step)
-        self.loops.append(frame)
-        if target is not None:
-            self.bind(target, self.element(items))
-        body()
-        self.loops.pop()
+        frame = Loop(self.state.step)
+        self.state.loops.append(frame)
+        members = self.members(iterable) if isinstance(target, ast.Name) else ()
+        if members:  # `for df in [train, test]`: once per frame, changes reach each frame
+            for member in members:
+                self.bind(target, self.env[member])
+                body()
+                changed = self.env.get(target.id, OTHER)
+                if changed.kind == "data":
+                    frame_value = self.env[member]
+                    taints = frame_value.taints | changed.taints
+                    self.env[member] = replace(frame_value, taints=taints)
+        else:
+            if target is not None:
+                self.bind(target, self.element(items))
+            body()
+        self.state.loops.pop()
         if frame.fits and frame.test_scores:
-            fix = "compare candidates by cross-validation on the training split, score test once"
-            message = f"the test split scores every candidate fitted in this loop: {fix}"
-            self.report("NB303", frame.test_scores[0], message)
+            self.state.record(f.TEST_SCORES_LOOP, frame.test_scores[0])
+
+    def members(self, iterable: ast.expr | None) -> tuple[str, ...]:
+        """The data frames a loop runs over by name (`[train, test]`, or a list named so)."""
+        if isinstance(iterable, ast.List | ast.Tuple):
+            names = tuple(e.id for e in iterable.elts if isinstance(e, ast.Name))
+        elif isinstance(iterable, ast.Name):
+            names = self.state.aliases.get(iterable.id, ())
+        else:
+            return ()
+        frames = [self.env.get(name, OTHER).kind == "data" for name in names]
+        return names if names and all(frames) and len(names) <= MAX_LOOP_FRAMES else ()
 
     def element(self, items: Value) -> Value:
         """The value of one element of an iterable."""
@@ -204,25 +226,29 @@ class Flow(CallsMixin):
         role = named or (v.TRAIN if index % 2 == 0 else v.TEST)
         arrays = split.parts
         source = arrays[index // 2] if len(arrays) * 2 == count else union(*arrays)
-        return Value("data", frozenset({role}), source.taints, born=self.step)
+        rows = frozenset(f"{row}/{split.name}{role}" for row in source.rows)
+        return Value("data", frozenset({role}), source.taints, born=self.state.step, rows=rows)
 
     def named(self, target: ast.Name, value: Value) -> Value:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
         role = v.role_from_name(target.id)
         if value.kind == "data" and value.roles == {v.FULL} and role:
-            value = replace(value, roles=frozenset({role}))
+            if self.fresh:  # read straight from a file: train.csv is the labelled data
+                value = replace(value, roles=frozenset({v.LABELLED if role == v.TRAIN else role}))
+            else:  # carved out of a frame by name: `test = frame.drop(train.index)`
+                value = carved(value, role)
             if value.origin:
                 self.check_overlap(value.origin, role, target)
-        return replace(value, born=self.step)
+        elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
+            value = carved(value, role)  # held-out rows carved out of the labelled data
+        return replace(value, born=self.state.step) if value.kind == "data" else value
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
-        """NB302: train and test both drawn with `.sample()` from the same rows."""
-        drawn = self.sampled.setdefault(source, {})
-        drawn.setdefault(role, self.where(target))
+        """Train and test both drawn with `.sample()` from the same rows."""
+        drawn = self.state.sampled.setdefault(source, {})
+        drawn.setdefault(role, self.state.where(target))
         if v.TRAIN in drawn and v.TEST in drawn:
-            fix = f"take the test rows as {source}.drop(train.index)"
-            message = f"train and test are both sampled from {source}, so rows overlap: {fix}"
-            self.report("NB302", drawn[role], message)
+            self.state.record(f.SAMPLED_TWICE, drawn[role], subject=source)
 
     def merge_into(self, target: ast.expr, value: Value) -> None:
         """`df[col] = value`, `df.x = value`, `df += value`: the frame takes on value's taints."""
@@ -243,16 +269,18 @@ class Flow(CallsMixin):
 
     def eval(self, node: ast.expr | None) -> Value:
         """The abstract value of an expression (calls are run for their effects)."""
-        if node is None or isinstance(node, ast.Constant | ast.JoinedStr | ast.Lambda):
+        if node is None or isinstance(node, ast.Constant | ast.JoinedStr):
             return OTHER
+        if isinstance(node, ast.Lambda):
+            return self.define(f"<lambda {id(node)}>", node)
         if isinstance(node, ast.Name):
-            default = Value("module") if node.id in self.nb.imports else OTHER
+            default = MODULE if node.id in self.nb.imports else OTHER
             return self.env.get(node.id, default)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute):
             base = self.eval(node.value)
-            return base if base.kind != "module" else Value("module")
+            return base if base.kind != "module" else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
@@ -274,15 +302,59 @@ class Flow(CallsMixin):
         ]
         return union(*children)
 
+    def call(self, node: ast.Call) -> Value:
+        """Run a call: its receiver and arguments first, then what the callee does to them."""
+        func = node.func
+        receiver = self.eval(func.value) if isinstance(func, ast.Attribute) else None
+        args = [self.eval(arg) for arg in node.args]
+        kwargs = {k.arg or "**": self.eval(k.value) for k in node.keywords}
+        if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "function":
+            return self.invoke(self.env[func.id], node, args, kwargs)
+        if receiver is not None and receiver.kind == "data" and func.attr in v.APPLY_METHODS:
+            applied = [self.applied(a, receiver) for a in args if a.kind == "function"]
+            receiver = union(receiver, *applied) if applied else receiver
+            receiver = self.applied_library(node, receiver)
+        if receiver is not None and receiver.kind != "module":
+            result = self.calls.method(node, func.attr, receiver, args, kwargs)
+            inplace = func.attr in v.INPLACE_METHODS and literal(node, "inplace") is True
+            if receiver.kind == "data" and inplace and result.kind == "data":
+                self.merge_into(func.value, result)
+            return result
+        qualname = self.nb.qualname(func)
+        name = qualname.rsplit(".", 1)[-1] if qualname else getattr(func, "id", "")
+        if not name:
+            return OTHER
+        return self.calls.function(node, name, qualname, args, kwargs)
+
+    def applied(self, function: Value, frame: Value) -> Value:
+        """`frame.apply(f)`: f run on the frame (its columns or rows stand for the frame)."""
+        if function.name in self.state.functions:
+            return self.invoke(function, None, [frame], {})
+        return OTHER
+
+    def applied_library(self, node: ast.Call, frame: Value) -> Value:
+        """`frame.apply(zscore)`: a library scaling function run on the frame's columns."""
+        for argument in node.args:
+            name = (self.nb.qualname(argument) or getattr(argument, "id", "")).rsplit(".", 1)[-1]
+            if name in v.SCALING_FUNCTIONS:
+                return self.calls.function(node, name, None, [frame], {})
+        return frame
+
     def subscript(self, node: ast.Subscript) -> Value:
-        """`frame[mask]`: the rows of `frame`; the index adds neither split nor taint."""
+        """`frame[mask]`: the rows of `frame` (a subset of them when the index selects rows);
+        the index adds neither split nor taint."""
         base = self.eval(node.value)
         self.eval(node.slice)
         index = node.slice
         is_int = isinstance(index, ast.Constant) and isinstance(index.value, int)
         if base.parts and is_int and -len(base.parts) <= index.value < len(base.parts):
             return base.parts[index.value]
-        return replace(base, parts=()) if base.kind == "data" else base
+        if base.kind != "data":
+            return base
+        if base.rows and selects_rows(node):
+            subset = f"[{ast.unparse(row_index(node.slice))}]"
+            return replace(base, parts=(), rows=frozenset(f"{row}/{subset}" for row in base.rows))
+        return replace(base, parts=())
 
     def comprehension(self, node: ast.expr) -> Value:
         """A comprehension runs like a loop over its generators."""
@@ -305,27 +377,15 @@ class Flow(CallsMixin):
         return replace(union(*result), parts=tuple(result))
 
 
-def _time_ordered(nb: Notebook) -> bool:
-    """Whether the notebook declares its rows time-ordered (NB304)."""
-    if any(v.TIME_PARAMETER.search(name) for name in nb.parameters):
-        return True
-    for cell in nb.parsed_cells:
-        for node in cell.nodes:
-            name = getattr(node, "id", None) or getattr(node, "attr", None)
-            if isinstance(node, ast.Name | ast.Attribute) and name == "TimeSeriesSplit":
-                return True
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "sort_values":
-                by = [*node.args, *(k.value for k in node.keywords if k.arg == "by")]
-                if any(_time_like(nb, arg) for arg in by):
-                    return True
-    return False
-
-
-def _time_like(nb: Notebook, node: ast.expr) -> bool:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return bool(v.TIME_TEXT.search(node.value))
-    if isinstance(node, ast.Name):
-        return bool(v.TIME_PARAMETER.search(node.id))
-    if isinstance(node, ast.List):
-        return any(_time_like(nb, element) for element in node.elts)
-    return False
+def _joined(results: list[Value]) -> Value:
+    """The value a function returns: a tuple returned keeps its parts (`return X_train, X_test`)."""
+    if not results:
+        return OTHER
+    if len(results) == 1:
+        return results[0]
+    sizes = {len(result.parts) for result in results}
+    joined = union(*results)
+    if len(sizes) == 1 and 0 not in sizes:
+        parts = tuple(union(*group) for group in zip(*(r.parts for r in results), strict=True))
+        return replace(joined, parts=parts)
+    return joined

@@ -1,13 +1,172 @@
-"""Leakage rules (NB3xx), read from the notebook's data flow (see flow.py)."""
+"""Leakage rules (NB3xx): the facts of the data-flow engine (flow.py) turned into diagnostics.
+
+The engine says what happened and where; this module decides which rule a fact belongs to and
+how its message reads (what leaked, where it reaches a model, and how to fix it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 
+from nbops.check import facts as f
 from nbops.check.analysis import Notebook
 from nbops.check.config import CheckConfig
-from nbops.check.diagnostics import Diagnostic
+from nbops.check.diagnostics import Diagnostic, at
+from nbops.check.facts import Fact
+from nbops.check.flow import run_flow
 from nbops.check.registry import rule
+from nbops.check.values import FIT, RESAMPLE
+
+ROWS = {
+    "full": "the full data before the train/test split",
+    "mixed": "rows that include the test split",
+    "labelled": "the labelled rows before they are split",
+}
+
+
+def _step(fact: Fact) -> str:
+    step = fact.step
+    if step.kind == FIT:
+        return f"{step.what} fitted on {ROWS[step.rows]}"
+    if step.kind == RESAMPLE:
+        return step.what
+    return f"{step.what} computed on {ROWS[step.rows]}"
+
+
+def _step_fix(fact: Fact) -> str:
+    if fact.step.kind == FIT:
+        return "fit it inside a Pipeline on the training split"
+    if fact.step.kind == RESAMPLE:
+        return "resample only the training split (imblearn Pipeline)"
+    return "compute it on the training split (or impute inside a Pipeline)"
+
+
+def _reaches_training(fact: Fact) -> str:
+    cell, line = fact.reached
+    return f"{_step(fact)} reaches the model trained at cell {cell}:{line}: {_step_fix(fact)}"
+
+
+def _resampled_before_split(fact: Fact) -> str:
+    fix = "resample only the training split (imblearn Pipeline)"
+    return f"{_step(fact)} before the train/test split copies test rows into training: {fix}"
+
+
+MESSAGES: dict[str, Callable[[Fact], str]] = {
+    f.FIT_ON_HELD_OUT: lambda fact: (
+        f"{fact.subject} is fitted on the test split: "
+        "fit it on the training split and only transform the test split"
+    ),
+    f.RESAMPLED_HELD_OUT: lambda fact: (
+        f"{fact.subject} of the test split: resample only the training split"
+    ),
+    f.RESAMPLED_BEFORE_SPLIT: _resampled_before_split,
+    f.SAMPLED_TWICE: lambda fact: (
+        f"train and test are both sampled from {fact.subject}, so rows overlap: "
+        f"take the test rows as {fact.subject}.drop(train.index)"
+    ),
+    f.TEST_SCORES_LOOP: lambda fact: (
+        "the test split scores every candidate fitted in this loop: "
+        "compare candidates by cross-validation on the training split, score test once"
+    ),
+    f.TEST_SCORES_CANDIDATES: lambda fact: (
+        f"a second candidate model ({fact.subject}) is scored on the test split: "
+        "choose by cross-validation on the training split and score test once"
+    ),
+    f.SEARCH_ON_TEST: lambda fact: (
+        f"{fact.subject} is fitted on the test split: "
+        "search on the training split; score the test split once at the end"
+    ),
+    f.TEST_AS_EVAL_SET: lambda fact: (
+        f"the test split passed as {fact.subject} selects the model: "
+        "carve a validation split out of the training split"
+    ),
+    f.SCORED_ON_TRAINING_ROWS: lambda fact: (
+        f"the model trained at cell {fact.subject} is scored on rows it was trained on: "
+        "score it on a held-out split it never saw"
+    ),
+    f.ANALYSIS_STOPPED: lambda fact: (
+        f"the leakage analysis stopped in this cell ({fact.subject}); the leakage rules are "
+        "incomplete after it: split the cell's code into simpler statements"
+    ),
+    f.SHUFFLED_TIME_ORDER: lambda fact: (
+        f"{fact.subject} shuffles time-ordered rows: "
+        "split by time (sorted, shuffle=False) or use TimeSeriesSplit"
+    ),
+}
+
+
+def code_of(fact: Fact) -> str:
+    """The rule a fact belongs to."""
+    if fact.kind == f.STEP_REACHES_TRAINING:
+        return "NB302" if fact.step.kind == RESAMPLE else "NB301"
+    return CODES[fact.kind]
+
+
+CODES = {
+    f.RESAMPLED_BEFORE_SPLIT: "NB302",
+    f.RESAMPLED_HELD_OUT: "NB302",
+    f.SAMPLED_TWICE: "NB302",
+    f.TEST_SCORES_LOOP: "NB303",
+    f.TEST_SCORES_CANDIDATES: "NB303",
+    f.SEARCH_ON_TEST: "NB303",
+    f.TEST_AS_EVAL_SET: "NB303",
+    f.SHUFFLED_TIME_ORDER: "NB304",
+    f.ANALYSIS_STOPPED: "NB300",
+    f.SCORED_ON_TRAINING_ROWS: "NB302",
+    f.FIT_ON_HELD_OUT: "NB305",
+}
+
+
+@lru_cache(maxsize=1)
+def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
+    """The NB30x findings of a notebook: one per code and place, the first fact found wins."""
+    found: dict[tuple[str, int, int, int], Diagnostic] = {}
+    for fact in run_flow(nb):
+        code = code_of(fact)
+        message = _reaches_training(fact) if fact.kind == f.STEP_REACHES_TRAINING else None
+        message = message or MESSAGES[fact.kind](fact)
+        found.setdefault((code, *fact.place), at(code, *fact.place, message))
+    return tuple(found.values())
+
+
+def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:
+    return (finding for finding in leakage_findings(nb) if finding.code == code)
+
+
+@rule("NB300", "leakage-analysis-incomplete")
+def leakage_analysis_incomplete(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
+    """Part of the notebook could not be analysed for leakage.
+
+    ## What it does
+    Reports, once per notebook, the first code cell that is not Python 3 (a Python 2 `print`
+    statement, a syntax error, IPython syntax other than line magics) or that the data-flow
+    analysis could not follow to its end. Python 2 `print` statements are read as calls and the
+    blocks that still do not parse are skipped, so the other rules keep working on the rest.
+
+    ## Why is this bad?
+    The leakage rules (NB301-NB305) see nothing in code they cannot parse: a scaler fitted in
+    a skipped block would go unreported, and the notebook would look cleaner than it is.
+
+    ## Example
+    ```python
+    print "accuracy", model.score(X_test, y_test)
+    ```
+
+    ## Use instead
+    ```python
+    print("accuracy", model.score(X_test, y_test))
+    ```
+    """
+    broken = next((cell for cell in nb.code_cells if cell.syntax_error), None)
+    if broken is not None:
+        message = (
+            f"cell does not parse as Python 3 ({broken.syntax_error}); the leakage rules skip "
+            "what does not parse: port it to Python 3 or simplify it"
+        )
+        yield at("NB300", broken.number, 1, 1, message)
+        return
+    yield from _by_code(nb, "NB300")
 
 
 @rule("NB301", "preprocessing-leakage")
@@ -15,12 +174,17 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     """A data-dependent transformation is fitted on rows that reach the test split.
 
     ## What it does
-    Follows the data through the notebook, cell by cell. Flags a scaler, imputer, target
-    encoder, feature selector, PCA, vectorizer, or a statistic of the frame (`fillna(df.mean())`,
-    group means) fitted on the data before the train/test split, or on data that includes the
-    test split, when its output reaches a model's training data or a cross-validation.
-    Silent when the result never reaches a model, and for one-hot/ordinal encoders (they only
-    learn the categories).
+    Follows the data through the notebook, cell by cell, into user functions, lambdas
+    (`df.apply(lambda c: (c - c.mean()) / c.std())`), loops over `[train, test]`, attributes,
+    subscripts, tuple unpacking and `inplace=True`. Flags a scaler, imputer, target encoder,
+    feature selector, PCA, vectorizer, a scaling function (`scale`, `zscore`, `pd.qcut`) or a
+    statistic of the frame (`fillna(df.mean())`, group means, manual standardisation) fitted on
+    the data before the train/test split, or on data that includes the test split (train and
+    test concatenated), when its output reaches a model's training data or a cross-validation.
+    A statistic of a Kaggle-style `train.csv` (labelled rows that no split produced yet) counts
+    once a split or a `KFold().split` divides those rows, or the model is scored on them.
+    Silent when the result never reaches a model, for row-wise statistics (`axis=1`), shares
+    of missing values, and one-hot/ordinal encoders (they only learn the categories).
 
     ## Why is this bad?
     The test rows shape the training features (their mean, their variance, their categories'
@@ -40,7 +204,7 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     model.fit(X_train, y_train)
     ```
     """
-    yield from nb.flow.by_code("NB301")
+    yield from _by_code(nb, "NB301")
 
 
 @rule("NB302", "overlap-leakage")
@@ -50,8 +214,12 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     ## What it does
     Flags oversampling (`fit_resample` of SMOTE, ADASYN, `RandomOverSampler`, or
     `sklearn.utils.resample` with replacement) applied before the train/test split or before
-    cross-validation, oversampling of the test split, and train and test drawn by two
-    independent `.sample()` calls from the same frame.
+    cross-validation, oversampling of the test split, train and test drawn by two
+    independent `.sample()` calls from the same frame, and a model scored on rows it was
+    trained on: fitted on all rows and then scored on a split of them, or trained and scored
+    on the same unsplit rows. Rows are followed from their source through splits, row masks,
+    slices and names (`test = df.drop(train.index)`); a training split scored as such
+    (`model.score(X_train, y_train)` after `train_test_split`) and clustering are not flagged.
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is
@@ -69,7 +237,7 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     X_train, y_train = SMOTE(random_state=RANDOM_STATE).fit_resample(X_train, y_train)
     ```
     """
-    yield from nb.flow.by_code("NB302")
+    yield from _by_code(nb, "NB302")
 
 
 @rule("NB303", "test-set-selection")
@@ -101,7 +269,7 @@ def test_set_selection(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic
     test_score = search.score(X_test, y_test)  # once, at the end
     ```
     """
-    yield from nb.flow.by_code("NB303")
+    yield from _by_code(nb, "NB303")
 
 
 @rule("NB304", "shuffled-time-split")
@@ -128,7 +296,7 @@ def shuffled_time_split(nb: Notebook, config: CheckConfig) -> Iterator[Diagnosti
     train, test = train_test_split(frame, test_size=TEST_SIZE, shuffle=False)
     ```
     """
-    yield from nb.flow.by_code("NB304")
+    yield from _by_code(nb, "NB304")
 
 
 @rule("NB305", "fit-on-test")
@@ -154,4 +322,4 @@ def fit_on_test(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     X_test = scaler.transform(X_test)
     ```
     """
-    yield from nb.flow.by_code("NB305")
+    yield from _by_code(nb, "NB305")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 FULL, TRAIN, TEST, VAL = "full", "train", "test", "val"
+# Rows a name calls "train" that no split produced (Kaggle's train.csv): the labelled data, which
+# a later split or cross-validation may still divide into training and held-out rows.
+LABELLED = "labelled"
 
 
 def words(text: str) -> frozenset[str]:
@@ -13,6 +16,7 @@ def words(text: str) -> frozenset[str]:
 
 
 HELD_OUT = frozenset({TEST, VAL})
+TRAINING = frozenset({TRAIN, LABELLED})
 
 # Data-dependent transformers: fitted on data that reaches the test split, they leak.
 TRANSFORMERS = words(
@@ -23,6 +27,10 @@ TRANSFORMERS = words(
     "SparsePCA TruncatedSVD FastICA NMF FactorAnalysis LatentDirichletAllocation "
     "TfidfVectorizer CountVectorizer TfidfTransformer ColumnTransformer make_column_transformer "
     "Nystroem SplineTransformer"
+)
+# Functions that fit and transform in one call (`scale(X)`, `pd.qcut(col, 4)`).
+SCALING_FUNCTIONS = words(
+    "scale minmax_scale robust_scale maxabs_scale quantile_transform power_transform zscore qcut"
 )
 # Fitted on the full data they only learn the categories: a note, not a leak.
 NOTE_ONLY = words("OneHotEncoder OrdinalEncoder LabelEncoder LabelBinarizer MultiLabelBinarizer")
@@ -44,22 +52,31 @@ EVAL_FUNCTIONS = words(
 )
 EVAL_SUFFIXES = ("_score", "_error", "_loss")
 PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
-STATISTICS = words("mean median mode std var quantile min max sum nanmean nanmedian")
+STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian nanstd")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
+INDEX_WORDS = words("idx index indices ind inds mask fold")
+CONTAINER_VIEWS = words("items values keys copy")
+MISSING = words("isnull isna notnull notna")
+MASK_METHODS = words("isin isnull notnull isna notna between duplicated")
+APPLY_METHODS = words("apply applymap map transform agg aggregate pipe")
 ROW_COMBINERS = words("merge join append combine_first update")
 SHUFFLED_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"})
 SHUFFLABLE_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
 EVAL_SET_KEYWORDS = frozenset({"eval_set", "validation_data", "eval_X", "X_val", "valid_sets"})
-SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_")
+SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_", "loadtxt", "genfromtxt", "randn")
 TIME_WORDS = frozenset({"time", "date", "temporal", "chrono", "ordered", "datetime", "timestamp"})
 
 _TOKENS = re.compile(r"[a-z]+")
 _ROLE_WORDS = {
     TRAIN: {"train", "training", "tr", "trn"},
     TEST: {"test", "testing", "te", "tst", "holdout"},
-    VAL: {"val", "valid", "validation", "dev"},
+    VAL: {"val", "va", "valid", "validation", "dev"},
 }
 TIME_PARAMETER = re.compile(r"(^|_)(TIME|DATE|DATETIME|TIMESTAMP)(_|$).*COL|(^|_)COL.*(TIME|DATE)")
+UNSUPERVISED = re.compile(
+    r"KMeans|Cluster|DBSCAN|OPTICS|Birch|MeanShift|AffinityPropagation|Mixture|IsolationForest|"
+    r"LocalOutlierFactor|OneClassSVM|EllipticEnvelope|NearestNeighbors$|^Dummy"
+)
 TIME_TEXT = re.compile(r"date|time|timestamp|year|month|week|day", re.IGNORECASE)
 
 
@@ -79,6 +96,11 @@ def is_split_function(name: str) -> bool:
     """`train_test_split`, `split_stratified`: a function that splits rows (not a time split)."""
     words = tokens(name)
     return name.islower() and "split" in words and not words & TIME_WORDS
+
+
+def is_unsupervised(name: str) -> bool:
+    """Clustering, mixtures, outlier detectors: predicting on their own rows is their job."""
+    return bool(UNSUPERVISED.search(name))
 
 
 def is_model_class(name: str, qualname: str | None) -> bool:

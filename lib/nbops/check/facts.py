@@ -1,0 +1,52 @@
+"""What the data-flow engine finds, in neutral terms: facts with a place, and no rule codes.
+
+The leakage rules (`leakage.py`) decide which rule a fact belongs to and how its message reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nbops.check.values import Step
+
+# A fit / statistic / resampling on rows reaching the test split reaches a model's training.
+STEP_REACHES_TRAINING = "step-reaches-training"
+# A resampling of rows not yet split reaches the train/test split.
+RESAMPLED_BEFORE_SPLIT = "resampled-before-split"
+# A transformer is fitted on the held-out rows alone.
+FIT_ON_HELD_OUT = "fit-on-held-out"
+# The held-out rows are resampled.
+RESAMPLED_HELD_OUT = "resampled-held-out"
+# Train and test are both drawn with `.sample()` from the same frame.
+SAMPLED_TWICE = "sampled-twice"
+# Inside a loop that fits candidates, the test split scores each of them.
+TEST_SCORES_LOOP = "test-scores-loop"
+# A second candidate model is scored on the test split.
+TEST_SCORES_CANDIDATES = "test-scores-candidates"
+# A hyperparameter search is fitted on the test split.
+SEARCH_ON_TEST = "search-on-test"
+# The test split is handed to `fit` as the evaluation set (early stopping, model choice).
+TEST_AS_EVAL_SET = "test-as-eval-set"
+# A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
+SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
+# The engine could not follow a cell to its end (subject: why).
+ANALYSIS_STOPPED = "analysis-stopped"
+# A shuffled split of rows the notebook declares time-ordered.
+SHUFFLED_TIME_ORDER = "shuffled-time-order"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something the engine found at cell:line:col (ruff's numbering)."""
+
+    kind: str
+    cell: int
+    line: int
+    col: int
+    subject: str = ""  # the transformer, model, keyword, frame or call it is about
+    step: Step | None = None  # for STEP_REACHES_TRAINING / RESAMPLED_BEFORE_SPLIT
+    reached: tuple[int, int] = (0, 0)  # cell and line of the training the step reaches
+
+    @property
+    def place(self) -> tuple[int, int, int]:
+        return self.cell, self.line, self.col
