@@ -19,7 +19,6 @@ from nbops.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lib" / "nbops"
 SAMPLES = Path(__file__).parent / "notebooks"
-CHECKER = "nbops.check."  # its internal cycle is the checker wave's (issue 11, part 3)
 
 
 def module_name(path: Path) -> str:
@@ -90,16 +89,6 @@ def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_no_import_cycle_outside_the_checker():
-    graph = {
-        name: {t for t in targets if not (name.startswith(CHECKER) and t.startswith(CHECKER))}
-        for name, targets in import_graph().items()
-    }
-    cycle = find_cycle(graph)
-    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
-
-
-@pytest.mark.xfail(reason="check/ analysis -> flow -> calls -> flow: removed by the checker wave")
 def test_no_import_cycle_in_nbops():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
