@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbops.files import read_json, write_json_atomic
+from nbops.files import read_json, write_json_atomic, write_text_atomic
+from nbops.process import die_with_parent
 from nbops.project import RunFolder
 
 _GRACE_SECONDS = 30
@@ -60,6 +61,7 @@ def execute(
             "timeout": timeout,
             "result": str(result_path),
             "kernel_log": str(kernel_log or RunFolder(Path(scratch)).kernel_log),
+            "parent": os.getpid(),
         }
         write_json_atomic(spec_path, spec)
         child = subprocess.Popen(
@@ -119,9 +121,13 @@ def _read_result(path: Path, returncode: int) -> dict[str, Any]:
 def _child_main(spec_path: str) -> int:
     """Run papermill as the child process: write the result file and exit 0, 1 or 130."""
     spec = read_json(spec_path)
+    die_with_parent(signal.SIGKILL, spec.get("parent"))  # `kill -9 nbops` takes us down too
     _divert_stderr(spec["kernel_log"])
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    _kernels_die_with_us()
+    _write_atomically(spec["output"])
 
     try:
         papermill.execute_notebook(
@@ -151,6 +157,51 @@ def _child_main(spec_path: str) -> int:
         code = 1
     write_json_atomic(spec["result"], result)
     return code
+
+
+def _kernels_die_with_us() -> None:
+    """Start kernels with a parent-death signal: a kernel never outlives this child.
+
+    jupyter_client starts the kernel in a session of its own with `launcher.Popen`; wrapping it
+    adds `prctl(PR_SET_PDEATHSIG, SIGKILL)` in the kernel before it execs.
+    """
+    from jupyter_client import launcher
+
+    original = launcher.Popen
+    me = os.getpid()
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        kwargs["preexec_fn"] = lambda: die_with_parent(signal.SIGKILL, me)
+        return original(*args, **kwargs)
+
+    launcher.Popen = popen
+
+
+class _AtomicLocalHandler:
+    """papermill I/O for the run's notebook: every save replaces the file in one step, so a
+    full disk or a kill leaves the previous complete notebook, never a cut-off one."""
+
+    @staticmethod
+    def read(path: str) -> str:
+        return Path(path).read_text(encoding="utf-8")
+
+    @staticmethod
+    def write(buf: str, path: str) -> Path:
+        return write_text_atomic(path, buf)
+
+    @staticmethod
+    def listdir(path: str) -> list[str]:
+        return [str(child) for child in Path(path).iterdir()]
+
+    @staticmethod
+    def pretty_path(path: str) -> str:
+        return path
+
+
+def _write_atomically(output: str) -> None:
+    from papermill.iorw import papermill_io
+
+    papermill_io.register(output, _AtomicLocalHandler)
 
 
 def _divert_stderr(log_path: str) -> None:
