@@ -151,9 +151,9 @@ def test_a_signal_at_any_stage_ends_interrupted(tracked, tmp_path, stage, signum
     run = Run([SAMPLES / "sleeps.ipynb", "--runs-dir", runs_dir, "-p", "SECONDS", seconds], env)
     if stage == "cell":
 
-        def sleeping() -> bool:
+        def sleeping() -> bool:  # the cell before the sleep has printed: the sleep is running
             notebooks = list(runs_dir.glob("*/notebook.ipynb"))
-            return bool(notebooks) and "started" in notebooks[0].read_text()
+            return bool(notebooks) and '"started\\n"' in notebooks[0].read_text()
 
         run.wait_for(sleeping, "the sleeping cell")
         assert run.kernels()
