@@ -25,14 +25,19 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Signals:
-    """The first SIGINT/SIGTERM received while deferred (its name), else None."""
+    """The first SIGINT/SIGTERM received while deferred (its name), else None.
+
+    A second signal means "stop now": it raises KeyboardInterrupt wherever the run is (every
+    write being atomic, the record is left `running` and later read as `crashed`).
+    """
 
     def __init__(self) -> None:
         self.received: str | None = None
 
     def note(self, signum: int, _frame: object = None) -> None:
-        if self.received is None:
-            self.received = signal.Signals(signum).name
+        if self.received is not None:
+            raise KeyboardInterrupt
+        self.received = signal.Signals(signum).name
 
 
 @contextmanager
