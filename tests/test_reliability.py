@@ -140,6 +140,7 @@ def assert_no_temp_files(folder: Path) -> None:
 STAGES = ["before-kernel", "cell", "report", "mlflow"]
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_signal_at_any_stage_ends_interrupted(tracked, tmp_path, stage, signum):
@@ -175,6 +176,7 @@ def test_a_signal_at_any_stage_ends_interrupted(tracked, tmp_path, stage, signum
     run.assert_nothing_left()
 
 
+@pytest.mark.kernel
 def test_a_signal_after_the_notebook_failed_keeps_failed_and_it_reproduces(tracked, tmp_path):
     runs_dir, env = tracked
     ready = tmp_path / "ready"
@@ -205,6 +207,7 @@ def test_a_signal_after_the_notebook_failed_keeps_failed_and_it_reproduces(track
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.kernel
 def test_kill_9_takes_the_kernel_down_and_the_record_reads_crashed(tracked):
     runs_dir, env = tracked
     run = Run([SAMPLES / "sleeps.ipynb", "--runs-dir", runs_dir], env)
@@ -285,6 +288,7 @@ def _notebook(path: Path, *cells: str) -> Path:
     return path
 
 
+@pytest.mark.kernel
 def test_a_full_disk_leaves_complete_files_and_says_what_is_missing(tracked, tmp_path, mounts):
     runs_dir, env = tracked
     disk = tmp_path / "disk"
@@ -321,6 +325,7 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.kernel
 def test_an_unreachable_tracking_server_warns_fast_and_the_run_goes_on(tmp_path):
     runs_dir = tmp_path / "runs"
     uri = f"http://127.0.0.1:{_closed_port()}"
@@ -436,6 +441,7 @@ def test_an_unreadable_table_names_its_parameter_and_file(tmp_path, content):
     assert "DATA_PATH" in message and "bad.csv" in message and "\n" not in message
 
 
+@pytest.mark.kernel
 def test_a_run_on_a_ragged_table_fails_in_one_line_naming_data_path(tmp_path):
     bad = tmp_path / "ragged.csv"
     bad.write_text("a,b\n1,2\n3,4,5,6\n")
