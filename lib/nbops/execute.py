@@ -2,9 +2,10 @@
 
 The parent (`execute`) never imports papermill: it starts `python -m nbops.execute SPEC` in a
 session of its own, forwards SIGINT/SIGTERM to it once, and reads back a small result file.
-The child runs `papermill.execute_notebook`, which saves the output notebook after every cell,
-so a failed or interrupted run always leaves its partial notebook behind. On a signal, nbclient
-inside the child shuts the kernel down before the child exits.
+The child runs `papermill.execute_notebook`, which saves the output notebook after every cell
+(each save atomic), so a failed or interrupted run always leaves its partial notebook behind,
+complete. The child and the kernel carry a Linux parent-death signal: whatever ends nbops,
+`kill -9` included, ends them too.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _forward_signals(child: subprocess.Popen) -> Iterator[list[str]]:
     """While the child runs, stop it on SIGINT/SIGTERM (once) and remember the signal.
 
     The child gets SIGTERM whatever arrived: it ends at once, its notebook saved up to the last
-    finished cell, and its kernel (started with the child as parent) exits when it sees it gone.
+    finished cell, and its kernel gets its parent-death SIGKILL.
     """
     received: list[str] = []
 
