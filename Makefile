@@ -23,12 +23,17 @@ VERSION ?=
 ALIAS ?= champion
 INPUT ?=
 OUTPUT ?=
+FORCE ?=
 PORT ?=
 TEMPLATE ?=
 ARGS ?=
 # apt-get needs root: sudo unless make already runs as root (as in CI)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-RUN_ARGS := $(foreach p,$(PARAMS),--set '$(p)') $(if $(PARAMS_FILE),-f '$(PARAMS_FILE)') $(if $(NAME),--name '$(NAME)')
+# Variables reach recipes as environment variables, quoted there as "$$VAR": whatever they hold
+# (spaces, quotes, `;`), nbops receives it as data and no shell ever parses it as code.
+export NB PARAMS PARAMS_FILE NAME RUN REF CUR MODEL MODEL_NAME VERSION ALIAS INPUT OUTPUT PORT TEMPLATE ARGS FORCE
+RUN_ARGS := --params "$$PARAMS" $${PARAMS_FILE:+-f "$$PARAMS_FILE"} $${NAME:+--name "$$NAME"}
+PORT_ARG := $${PORT:+--port "$$PORT"}
 
 .PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
 
@@ -67,15 +72,15 @@ browser-deps:
 
 ## new-notebook: copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb (no TEMPLATE: list them)
 new-notebook: $(STAMP)
-	$(if $(TEMPLATE),$(BIN)/nbops new '$(TEMPLATE)' '$(NAME)',$(BIN)/nbops new --list)
+	if [ -n "$$TEMPLATE" ]; then $(BIN)/nbops new "$$TEMPLATE" "$$NAME"; else $(BIN)/nbops new --list; fi
 
 ## lab: JupyterLab on 127.0.0.1 with the templates under File > New > Notebook from template
 lab: $(STAMP)
-	$(BIN)/nbops lab $(if $(PORT),--port $(PORT))
+	$(BIN)/nbops lab $(PORT_ARG)
 
 ## run-notebook: run NB (default: classification template) with PARAMS="A=1 B=x" / PARAMS_FILE / NAME
 run-notebook: $(STAMP)
-	$(BIN)/nbops run '$(NB)' $(RUN_ARGS)
+	$(BIN)/nbops run "$$NB" $(RUN_ARGS)
 
 # --- sweeps and tuning (nbops sweep / nbops tune) ---------------------------------------------
 # Make variables reach nbops as data: each is exported to the recipe's environment unexpanded
@@ -92,8 +97,9 @@ SEED ?=
 DIRECTION ?=
 SWEEP_VARS := NB GRID PARAMS PARAMS_FILE NAME JOBS SCHEDULER SPACE TRIALS METRIC STUDY SEED DIRECTION
 $(foreach v,$(SWEEP_VARS),$(eval sweep tune: export NBOPS_MAKE_$(v) = $$(value $(v))))
-# make would otherwise export command-line variables itself, expanding them (and any $(shell)).
-unexport $(SWEEP_VARS)
+# make would otherwise export command-line variables itself, expanding them (and any $(shell));
+# the variables every target shares (NB, PARAMS, ...) stay exported for the other recipes.
+unexport GRID JOBS SCHEDULER SPACE TRIALS METRIC STUDY SEED DIRECTION
 SWEEP_FLAGS = set -f; flags=(); \
 	for g in $$NBOPS_MAKE_GRID; do flags+=(--grid "$$g"); done; \
 	for p in $$NBOPS_MAKE_PARAMS; do flags+=(--set "$$p"); done; \
@@ -123,31 +129,31 @@ runs: $(STAMP)
 
 ## drift: compare CUR with REF (CSV/parquet) with Evidently, e.g. REF=a.csv CUR=b.csv [PARAMS=...]
 drift: $(STAMP)
-	$(BIN)/nbops run templates/drift.ipynb $(if $(REF),--set 'REFERENCE_PATH=$(REF)') $(if $(CUR),--set 'CURRENT_PATH=$(CUR)') $(RUN_ARGS)
+	$(BIN)/nbops run templates/drift.ipynb $${REF:+--set "REFERENCE_PATH=$$REF"} $${CUR:+--set "CURRENT_PATH=$$CUR"} $(RUN_ARGS)
 
 ## registry: list registered models (ARGS="versions NAME" or ARGS="compare NAME V1 V2")
 registry: $(STAMP)
-	$(BIN)/nbops registry $(or $(ARGS),list)
+	set -f; $(BIN)/nbops registry $${ARGS:-list}
 
 ## promote: point MODEL_NAME@ALIAS (default champion) at VERSION
 promote: $(STAMP)
-	$(BIN)/nbops registry promote '$(MODEL_NAME)' '$(VERSION)' --alias '$(ALIAS)'
+	$(BIN)/nbops registry promote "$$MODEL_NAME" "$$VERSION" --alias "$$ALIAS"
 
 ## serve: serve MODEL (default models:/penguins-species@champion) over REST on 127.0.0.1:PORT
 serve: $(STAMP)
-	$(BIN)/nbops serve '$(MODEL)' $(if $(PORT),--port $(PORT))
+	$(BIN)/nbops serve "$$MODEL" $(PORT_ARG)
 
 ## predict: score INPUT (CSV) into OUTPUT with MODEL (FORCE=1 overwrites OUTPUT)
 predict: $(STAMP)
-	$(BIN)/nbops predict '$(MODEL)' '$(INPUT)' '$(OUTPUT)' $(if $(FORCE),--force)
+	$(BIN)/nbops predict "$$MODEL" "$$INPUT" "$$OUTPUT" $${FORCE:+--force}
 
 ## ui: the MLflow UI on 127.0.0.1 for the embedded store under runs/ (PORT, default 5000)
 ui: $(STAMP)
-	$(BIN)/nbops ui $(if $(PORT),--port $(PORT))
+	$(BIN)/nbops ui $(PORT_ARG)
 
 ## reproduce: re-execute RUN (run folder, id or latest) with nbval and compare every output
 reproduce: $(STAMP)
-	$(BIN)/nbops reproduce '$(RUN)'
+	$(BIN)/nbops reproduce "$$RUN"
 
 ## test: run the whole test suite (unit, integration, notebook execution)
 test: $(STAMP)

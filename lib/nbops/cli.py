@@ -16,7 +16,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nbops import __version__
-from nbops.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, BadInputError, NbopsError
+from nbops.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    BadInputError,
+    NbopsError,
+)
 from nbops.files import read_json
 from nbops.project import Project, RunFolder
 
@@ -69,6 +75,13 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="set a parameter as NAME=VALUE (repeatable; used by `make run-notebook PARAMS=...`)",
     )
+    parser.add_argument(
+        "--params",
+        default="",
+        metavar='"A=1 B=x"',
+        help="several NAME=VALUE assignments in one string; a new one starts at each NAME= "
+        "(values may hold spaces and quotes; used by `make run-notebook PARAMS=...`)",
+    )
     parser.add_argument("-f", "--params-file", type=Path, help="YAML file of parameter values")
     parser.add_argument("--name", help="a name appended to the run id (letters, digits, ._-)")
     parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
@@ -80,11 +93,12 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from nbops.params import parse_assignments
+    from nbops.params import parse_assignments, split_params_string
     from nbops.runner import RunRequest, run
 
     project = Project.load()
-    cli_params = {name: value for name, value in args.parameter}
+    cli_params = parse_assignments(split_params_string(args.params))
+    cli_params.update({name: value for name, value in args.parameter})
     cli_params.update(parse_assignments(args.set))
     notebook = args.notebook or project.templates_dir / DEFAULT_TEMPLATE
     notebook = notebook if notebook.is_absolute() else Path.cwd() / notebook
@@ -377,8 +391,8 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
         "plus a prediction column to OUTPUT. Nothing is written when a check fails.",
     )
     _model_argument(parser)
-    parser.add_argument("input", type=Path, help="CSV or parquet file to score")
-    parser.add_argument("output", type=Path, help="CSV or parquet file to write")
+    parser.add_argument("input", help="CSV or parquet file to score")
+    parser.add_argument("output", help="CSV or parquet file to write")
     parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     _runs_dir_argument(parser)
 
@@ -390,9 +404,13 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from nbops.mlflow.store import model_store_uri
     from nbops.project import MLFLOW_URI_ENV
 
+    missing = [name for name in ("input", "output") if not getattr(args, name).strip()]
+    if missing:
+        names = " and ".join(name.upper() for name in missing)
+        raise BadInputError(f"give {names}: the CSV/parquet file to score and the file to write")
     os.environ[MLFLOW_URI_ENV] = model_store_uri(args.model, _runs_dir(args))
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    rows = predict(args.model, args.input, args.output, force=args.force)
+    rows = predict(args.model, Path(args.input), Path(args.output), force=args.force)
     print(f"wrote {rows} predictions to {args.output}")
     return 0
 
@@ -575,3 +593,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nbops: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # full disk, read-only folder...: one line, not a traceback
+        if args.verbose:
+            traceback.print_exc()
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"nbops: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_FAILED

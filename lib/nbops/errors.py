@@ -38,3 +38,9 @@ class RunInterruptedError(NbopsError):
     """The run was stopped by SIGINT or SIGTERM: the partial run is kept."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+class RunRecordError(NbopsError):
+    """run.json could not be written (full disk, folder gone): the outcome is unrecorded."""
+
+    exit_code = EXIT_FAILED

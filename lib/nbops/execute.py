@@ -2,9 +2,10 @@
 
 The parent (`execute`) never imports papermill: it starts `python -m nbops.execute SPEC` in a
 session of its own, forwards SIGINT/SIGTERM to it once, and reads back a small result file.
-The child runs `papermill.execute_notebook`, which saves the output notebook after every cell,
-so a failed or interrupted run always leaves its partial notebook behind. On a signal, nbclient
-inside the child shuts the kernel down before the child exits.
+The child runs `papermill.execute_notebook`, which saves the output notebook after every cell
+(each save atomic), so a failed or interrupted run always leaves its partial notebook behind,
+complete. The child and the kernel carry a Linux parent-death signal: whatever ends nbops,
+`kill -9` included, ends them too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbops.files import read_json, write_json_atomic
+from nbops.files import read_json, write_json_atomic, write_text_atomic
+from nbops.process import die_with_parent
 from nbops.project import RunFolder
 
 _GRACE_SECONDS = 30
@@ -60,6 +62,7 @@ def execute(
             "timeout": timeout,
             "result": str(result_path),
             "kernel_log": str(kernel_log or RunFolder(Path(scratch)).kernel_log),
+            "parent": os.getpid(),
         }
         write_json_atomic(spec_path, spec)
         child = subprocess.Popen(
@@ -83,7 +86,7 @@ def _forward_signals(child: subprocess.Popen) -> Iterator[list[str]]:
     """While the child runs, stop it on SIGINT/SIGTERM (once) and remember the signal.
 
     The child gets SIGTERM whatever arrived: it ends at once, its notebook saved up to the last
-    finished cell, and its kernel (started with the child as parent) exits when it sees it gone.
+    finished cell, and its kernel gets its parent-death SIGKILL.
     """
     received: list[str] = []
 
@@ -119,9 +122,13 @@ def _read_result(path: Path, returncode: int) -> dict[str, Any]:
 def _child_main(spec_path: str) -> int:
     """Run papermill as the child process: write the result file and exit 0, 1 or 130."""
     spec = read_json(spec_path)
+    die_with_parent(signal.SIGKILL, spec.get("parent"))  # `kill -9 nbops` takes us down too
     _divert_stderr(spec["kernel_log"])
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    _kernels_die_with_us()
+    _write_atomically(spec["output"])
 
     try:
         papermill.execute_notebook(
@@ -151,6 +158,51 @@ def _child_main(spec_path: str) -> int:
         code = 1
     write_json_atomic(spec["result"], result)
     return code
+
+
+def _kernels_die_with_us() -> None:
+    """Start kernels with a parent-death signal: a kernel never outlives this child.
+
+    jupyter_client starts the kernel in a session of its own with `launcher.Popen`; wrapping it
+    adds `prctl(PR_SET_PDEATHSIG, SIGKILL)` in the kernel before it execs.
+    """
+    from jupyter_client import launcher
+
+    original = launcher.Popen
+    me = os.getpid()
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        kwargs["preexec_fn"] = lambda: die_with_parent(signal.SIGKILL, me)
+        return original(*args, **kwargs)
+
+    launcher.Popen = popen
+
+
+class _AtomicLocalHandler:
+    """papermill I/O for the run's notebook: every save replaces the file in one step, so a
+    full disk or a kill leaves the previous complete notebook, never a cut-off one."""
+
+    @staticmethod
+    def read(path: str) -> str:
+        return Path(path).read_text(encoding="utf-8")
+
+    @staticmethod
+    def write(buf: str, path: str) -> Path:
+        return write_text_atomic(path, buf)
+
+    @staticmethod
+    def listdir(path: str) -> list[str]:
+        return [str(child) for child in Path(path).iterdir()]
+
+    @staticmethod
+    def pretty_path(path: str) -> str:
+        return path
+
+
+def _write_atomically(output: str) -> None:
+    from papermill.iorw import papermill_io
+
+    papermill_io.register(output, _AtomicLocalHandler)
 
 
 def _divert_stderr(log_path: str) -> None:

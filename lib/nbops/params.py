@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,12 @@ class Parameter:
     default: Any
     types: tuple[type, ...]
     help: str = ""
+    annotated_path: bool = False  # annotated `Path` (or `Path | None`)
+
+    @property
+    def is_input_path(self) -> bool:
+        """A parameter naming a file to read: its name ends in `_PATH` or it is annotated Path."""
+        return self.name.endswith("_PATH") or self.annotated_path
 
     @property
     def type_name(self) -> str:
@@ -114,7 +121,11 @@ def _parameter_from_node(node: ast.stmt, lines: list[str]) -> Parameter | None:
         return None  # computed values are not parameters papermill could override
     types = _annotation_types(annotation) or _literal_types(default)
     comment = lines[node.lineno - 1].partition("#")[2].strip() if node.lineno <= len(lines) else ""
-    return Parameter(target.id, default, types, comment)
+    annotated_path = annotation is not None and any(
+        "Path" in (getattr(node, "id", None), getattr(node, "attr", None))
+        for node in ast.walk(annotation)
+    )
+    return Parameter(target.id, default, types, comment, annotated_path)
 
 
 def _literal_types(value: Any) -> tuple[type, ...]:
@@ -158,6 +169,43 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
     return parsed
 
 
+_ASSIGNMENT_START = re.compile(r"(?:^|\s+)(?=[A-Za-z_][A-Za-z0-9_]*=)")
+
+
+def split_params_string(text: str) -> list[str]:
+    """`"A=1 TITLE=Bob's model"` -> `["A=1", "TITLE=Bob's model"]`: a new assignment begins
+    where a `NAME=` token does, so values may hold spaces and quotes (no shell parsing)."""
+    text = text.strip()
+    if not text:
+        return []
+    pieces = [piece for piece in _ASSIGNMENT_START.split(text) if piece]
+    if not _ASSIGNMENT_START.match(text):
+        raise ParameterError(f"PARAMS {text!r} must start with NAME=VALUE")
+    return [piece.strip() for piece in pieces]
+
+
+def missing_input_paths(
+    declared: Mapping[str, Parameter], effective: Mapping[str, Any], root: Path
+) -> None:
+    """Raise ParameterError for the first input-path parameter naming a file that is absent.
+
+    Only non-empty strings are checked: an empty value means "none" in several templates.
+    Relative paths are read from the project root, as the kernel does.
+    """
+    for name, parameter in declared.items():
+        value = effective.get(name)
+        if not parameter.is_input_path or not isinstance(value, str) or not value.strip():
+            continue
+        if "://" in value or value.startswith(("models:/", "runs:/")):
+            continue
+        path = Path(value).expanduser()
+        if not (path if path.is_absolute() else Path(root) / path).exists():
+            raise ParameterError(
+                f"parameter {name}: {value!r} does not exist (paths are relative to the "
+                f"project root {root})"
+            )
+
+
 def load_params_file(path: str | Path) -> dict[str, Any]:
     """Safe-load a YAML mapping of parameter values."""
     import yaml
@@ -168,8 +216,12 @@ def load_params_file(path: str | Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        reason = str(exc).splitlines()[0]
-        raise ParameterError(f"params file {path} is not valid YAML: {reason}") from exc
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterError(f"params file {path} is not valid YAML{where}: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"cannot read params file {path}: {exc}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

@@ -21,11 +21,18 @@ RUN_ID_ENV = "NBOPS_RUN_ID"  # the run id (the run folder's name)
 TRACKING_ENV = "NBOPS_TRACKING"  # "off" turns MLflow tracking off
 THREADS_ENV = "NBOPS_THREADS"  # thread cap for BLAS/OpenMP in the kernel
 SWEEP_ENV = "NBOPS_SWEEP"  # JSON naming the sweep (and MLflow parent run) a run belongs to
+GIVEN_PARAMS_ENV = "NBOPS_GIVEN_PARAMS"  # comma-separated names of the parameters the user set
+# Test-only: pause `nbops run` at a named stage (see nbops.interrupts.STAGES) until a signal
+# arrives, after creating the file named by NBOPS_TEST_PAUSE_READY. Never set in real use.
+PAUSE_AT_ENV = "NBOPS_TEST_PAUSE_AT"
+PAUSE_READY_ENV = "NBOPS_TEST_PAUSE_READY"
 # MLflow's own variables, which nbops sets so the notebook's mlflow calls land in the run.
 MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 MLFLOW_RUN_ID_ENV = "MLFLOW_RUN_ID"
 MLFLOW_EXPERIMENT_ID_ENV = "MLFLOW_EXPERIMENT_ID"
 MLFLOW_EXPERIMENT_NAME_ENV = "MLFLOW_EXPERIMENT_NAME"
+MLFLOW_HTTP_TIMEOUT_ENV = "MLFLOW_HTTP_REQUEST_TIMEOUT"  # seconds per request to a server
+MLFLOW_HTTP_RETRIES_ENV = "MLFLOW_HTTP_REQUEST_MAX_RETRIES"  # retries of a failed request
 
 TRACKING_OFF_VALUES = frozenset({"off", "0", "false", "no"})
 
@@ -201,6 +208,11 @@ class RunFolder:
     def data_sidecar(self) -> Path:
         """One JSON line per dataset the notebook read (path, sha256, rows)."""
         return self.path / ".data.jsonl"
+
+    @property
+    def reserve(self) -> Path:
+        """Space held during a run, given back so run.json can be written on a full disk."""
+        return self.path / ".reserve"
 
     @property
     def reproduce_record(self) -> Path:

@@ -28,8 +28,12 @@ KEY_PACKAGES = (
 )
 
 
-def git_state(root: Path) -> dict[str, Any]:
-    """The commit checked out at `root` and whether the work tree differs from it."""
+def git_state(root: Path, notebook: Path | None = None) -> dict[str, Any]:
+    """The commit checked out at `root` and whether the work tree differs from it.
+
+    `dirty` is "untracked" when `notebook` is not in git (the commit cannot give it back) and
+    None when git cannot tell (no repository, no git).
+    """
 
     def git(*args: str) -> str | None:
         try:
@@ -42,7 +46,12 @@ def git_state(root: Path) -> dict[str, Any]:
 
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+    dirty: bool | str | None = bool(status) if status is not None and commit else None
+    if commit and notebook is not None:
+        tracked = git("ls-files", "--error-unmatch", "--", str(Path(notebook).resolve()))
+        if tracked is None:
+            dirty = "untracked"
+    return {"commit": commit, "dirty": dirty}
 
 
 def versions() -> dict[str, Any]:

@@ -96,8 +96,20 @@ def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
     notebook = folder.notebook
     if not notebook.is_file():
         raise BadInputError(f"{run_dir} has no {notebook.name} to reproduce")
+    if record.get("status") == "running":
+        raise BadInputError(f"run {record.get('id')} is still running: reproduce it once it ends")
     started, when = time.monotonic(), runs.iso(runs.utc_now())
     differences = environment_differences(record, root)
+    absent = [
+        entry["path"] for entry in record.get("data") or [] if not (root / entry["path"]).is_file()
+    ]
+    if absent:
+        raise BadInputError(
+            f"data file {absent[0]} of run {record.get('id')} is missing: restore it to reproduce "
+            "the run (nothing can be learnt from a comparison without it)"
+        )
+    if record.get("status") == runs.CRASHED:
+        differences.append("the run crashed (its nbops process is gone): comparing what it left")
     # nbval starts its kernel in the notebook's folder: a link in the project root makes that
     # the root, the working directory the run had.
     link = root / f".nbops-reproduce-{os.getpid()}-{run_dir.name}.ipynb"
@@ -115,10 +127,12 @@ def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
         tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
         raise BadInputError(f"nbval could not execute {notebook}: {' / '.join(tail)}")
     numbers = _cell_numbers(notebook)
+    # A cell nbval failed whose outputs are the same (the run's own error, raised again) is
+    # reproduced: only a real difference is reported, never an empty diff.
     differing = [
-        {"cell": numbers[cell["cell_num"]], "diff": _diff(cell["expected"], cell["got"])}
+        {"cell": numbers[cell["cell_num"]], "diff": diff}
         for cell in cells
-        if not cell["passed"]
+        if not cell["passed"] and (diff := _diff(cell["expected"], cell["got"]))
     ]
     result = Reproduction(run_dir, len(cells), differing, differences)
     write_json_atomic(

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nbops import interrupts, process, provenance, runs
 from nbops import params as params_mod
-from nbops import provenance, runs
-from nbops.errors import RunFailedError, RunInterruptedError
-from nbops.files import write_json_atomic
+from nbops.errors import RunFailedError, RunInterruptedError, RunRecordError
+from nbops.files import write_bytes_atomic, write_json_atomic
 from nbops.mlflow import runs as tracking
 from nbops.project import (
+    GIVEN_PARAMS_ENV,
     ROOT_ENV,
     RUN_DIR_ENV,
     RUN_ID_ENV,
@@ -37,6 +38,7 @@ THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
 )
 DEFAULT_THREADS = "1"
+_RESERVE_BYTES = 256 * 1024  # room for run.json and the MLflow end of a run on a full disk
 
 
 @dataclass
@@ -69,20 +71,34 @@ def prepare(request: RunRequest) -> tuple[dict, dict[str, Any], dict[str, Any]]:
     declared = params_mod.declared_parameters(nb, request.notebook)
     file_values = params_mod.load_params_file(request.params_file) if request.params_file else {}
     effective = params_mod.resolve(declared, file_values, request.cli_params)
+    params_mod.missing_input_paths(declared, effective, request.root)
     given = set(file_values) | set(request.cli_params)
     overrides = {name: value for name, value in effective.items() if name in given}
     return nb, effective, overrides
 
 
 def run(request: RunRequest) -> RunResult:
-    """Execute one notebook as a recorded run; raise RunFailed/RunInterrupted after recording."""
+    """Execute one notebook as a recorded run; raise RunFailed/RunInterrupted after recording.
+
+    SIGINT/SIGTERM are deferred for the whole run (`nbops.interrupts`): a signal at any stage
+    ends the run `interrupted` with every record written, never a half-written file.
+    """
+    with interrupts.deferred() as signals:
+        return _run(request, signals)
+
+
+def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     if request.name is not None:
         runs.validate_name(request.name)
     nb, effective, overrides = prepare(request)
+    if signals.received:
+        raise RunInterruptedError("run interrupted before it started; nothing was created")
     run_dir = runs.allocate(request.runs_dir, request.notebook.stem, request.name)
     folder = RunFolder(run_dir)
+    _hold_reserve(folder)
     write_json_atomic(folder.params, effective)
     env = kernel_environment(request, run_dir)
+    env[GIVEN_PARAMS_ENV] = ",".join(sorted(overrides))
     record = _start_record(request, run_dir, env)
     # A run started by `nbops sweep` / `nbops tune` names its sweep (and MLflow parent run).
     record["sweep"] = from_environment()
@@ -94,6 +110,9 @@ def run(request: RunRequest) -> RunResult:
         env.update(tracked.env)
         record["mlflow"] = tracked.record
         write_json_atomic(folder.record, record)
+        interrupts.pause_at("before-kernel", signals)
+        if signals.received:
+            raise KeyboardInterrupt
         from nbops.execute import execute
 
         execution = execute(
@@ -112,6 +131,9 @@ def run(request: RunRequest) -> RunResult:
             record["error"] = _locate_error(execution.error, nb, folder.notebook)
     except KeyboardInterrupt:
         record["status"] = "interrupted"
+    except OSError as exc:  # full disk, vanished folder: record why, keep what exists
+        record["status"] = "failed"
+        record["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     finally:
         if record["status"] == "running":  # nbops itself crashed: say so, keep what exists
             record["status"] = "failed"
@@ -120,8 +142,16 @@ def run(request: RunRequest) -> RunResult:
                 "ename": "NbopsCrash",
                 "evalue": repr(sys.exc_info()[1]),
             }
-        _finish(record, request, run_dir, effective, started, tracked)
-    return _outcome(run_dir, record)
+        _finish(record, request, run_dir, effective, started, tracked, signals)
+    return _outcome(run_dir, record, signals.received)
+
+
+def _hold_reserve(folder: RunFolder) -> None:
+    """Hold a little disk space, given back at the end so run.json can still be written."""
+    try:
+        write_bytes_atomic(folder.reserve, bytes(_RESERVE_BYTES))
+    except OSError:
+        folder.reserve.unlink(missing_ok=True)
 
 
 def kernel_environment(request: RunRequest, run_dir: Path) -> dict[str, str]:
@@ -153,7 +183,8 @@ def _start_record(request: RunRequest, run_dir: Path, env: Mapping[str, str]) ->
         "started_at": runs.iso(runs.utc_now()),
         "finished_at": None,
         "duration_s": None,
-        "git": provenance.git_state(request.root),
+        "runner": process.identity(),  # tells a live run from a crashed one (`nbops runs`)
+        "git": provenance.git_state(request.root, request.notebook),
         **provenance.versions(),
         "environment": {name: env.get(name) for name in ("PYTHONHASHSEED", *THREAD_VARIABLES[:2])},
         "data": [],
@@ -169,8 +200,21 @@ def _finish(
     effective: Mapping,
     started: float,
     tracked: tracking.Tracked | None = None,
+    signals: interrupts.Signals | None = None,
 ) -> None:
-    """Write what a finished run must have, whatever happened; never raise over the real error."""
+    """Write what a finished run must have, whatever happened; never raise over the real error.
+
+    A signal received meanwhile makes the run `interrupted` (a failed run stays failed) and skips
+    the report; a file that cannot be written is named in run.json's `missing` with the reason.
+    """
+    signals = signals or interrupts.Signals()
+    problems: dict[str, str] = {}
+
+    def note_signal() -> None:
+        if signals.received and record["status"] != "failed":
+            record["status"] = "interrupted"
+
+    note_signal()
     record["finished_at"] = runs.iso(runs.utc_now())
     record["duration_s"] = round(time.monotonic() - started, 3)
     folder = RunFolder(run_dir)
@@ -180,8 +224,15 @@ def _finish(
     except (OSError, ValueError) as exc:
         record["data_error"] = str(exc)
     if not folder.metrics.exists():
-        write_json_atomic(folder.metrics, {})
-    if folder.notebook.exists():
+        try:
+            write_json_atomic(folder.metrics, {})
+        except OSError as exc:
+            problems[folder.metrics.name] = _reason(exc)
+    interrupts.pause_at("report", signals)
+    note_signal()
+    if signals.received:
+        problems[folder.report.name] = f"not rendered: {signals.received} arrived first"
+    elif folder.notebook.exists():
         try:
             from nbops.report import render_html
 
@@ -189,16 +240,47 @@ def _finish(
                 folder.notebook, folder.report, title=f"{run_dir.name} ({record['status']})"
             )
         except Exception as exc:  # a report failure must not hide the run's own outcome
-            record["report_error"] = f"{type(exc).__name__}: {exc}"
+            record["report_error"] = problems[folder.report.name] = _reason(exc)
     try:
         from nbops import model_card
 
         model_card.write(run_dir, record)
     except Exception as exc:  # a card failure must not hide the run's own outcome either
-        record["model_card_error"] = f"{type(exc).__name__}: {exc}"
+        record["model_card_error"] = _reason(exc)
+    folder.reserve.unlink(missing_ok=True)
+    interrupts.pause_at("mlflow", signals)
+    note_signal()
+    record["missing"] = _missing(folder, record, problems)
     if tracked is not None:
         tracking.finish(tracked, run_dir, request.root, record)
-    write_json_atomic(folder.record, record)
+    _write_record(folder, record)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+
+
+def _missing(folder: RunFolder, record: Mapping, problems: Mapping[str, str]) -> dict[str, str]:
+    """The run folder's expected files that are absent, each with the reason when known."""
+    expected = [folder.notebook, folder.report, folder.params, folder.metrics]
+    missing = {
+        path.name: problems.get(path.name) or "not written"
+        for path in expected
+        if not path.is_file()
+    }
+    if folder.notebook.name in missing and record.get("status") == "interrupted":
+        missing[folder.notebook.name] = "not written: interrupted before the first cell finished"
+    return missing
+
+
+def _write_record(folder: RunFolder, record: Mapping) -> None:
+    """Write run.json; on a full disk say so in one line rather than leave `running` unexplained."""
+    try:
+        write_json_atomic(folder.record, record)
+    except OSError as exc:
+        raise RunRecordError(
+            f"cannot write {folder.record} ({_reason(exc)}); the run ended {record['status']}"
+        ) from None
 
 
 def _locate_error(error: Mapping, nb: Mapping, executed_path: Path) -> dict[str, Any]:
@@ -222,8 +304,12 @@ def _locate_error(error: Mapping, nb: Mapping, executed_path: Path) -> dict[str,
     }
 
 
-def _outcome(run_dir: Path, record: dict[str, Any]) -> RunResult:
+def _outcome(run_dir: Path, record: dict[str, Any], signal_name: str | None = None) -> RunResult:
     status = record["status"]
+    if signal_name and status == "failed":
+        raise RunInterruptedError(
+            f"run interrupted ({signal_name}) after it failed; run kept in {run_dir}"
+        )
     if status == "failed":
         raise RunFailedError(_failure_line(run_dir, record.get("error") or {}))
     if status == "interrupted":

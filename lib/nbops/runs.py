@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nbops import process
 from nbops.errors import BadInputError
 from nbops.files import read_json, write_text_atomic
 from nbops.project import LATEST, RunFolder
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MAX_NAME = 64
+CRASHED = "crashed"  # shown for a `running` record whose nbops process is gone
 
 
 def utc_now() -> datetime:
@@ -41,8 +43,16 @@ def validate_name(name: str) -> str:
 
 
 def allocate(runs_dir: Path, notebook_stem: str, name: str | None = None, now=None) -> Path:
-    """Create a new, never-reused run folder `<UTC stamp>-<stem>[-<name>][-N]` and return it."""
-    runs_dir.mkdir(parents=True, exist_ok=True)
+    """Create a new, never-reused run folder `<UTC stamp>-<stem>[-<name>][-N]` and return it.
+
+    A runs folder that cannot be created or written is bad input: one line, nothing created.
+    """
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(f"cannot create the runs folder {runs_dir}: {exc.strerror}") from None
+    if not os.access(runs_dir, os.W_OK | os.X_OK):
+        raise BadInputError(f"the runs folder {runs_dir} is not writable: pass --runs-dir")
     stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", notebook_stem).strip("-.") or "notebook"
     base = f"{stamp}-{stem}" + (f"-{validate_name(name)}" if name else "")
@@ -52,6 +62,10 @@ def allocate(runs_dir: Path, notebook_stem: str, name: str | None = None, now=No
             candidate.mkdir()  # atomic: exactly one concurrent caller creates a given folder
         except FileExistsError:
             continue
+        except OSError as exc:  # read-only file system, no space left for a folder
+            raise BadInputError(
+                f"cannot create a run folder in {runs_dir}: {exc.strerror}"
+            ) from None
         point_latest(runs_dir, candidate)
         return candidate
     raise BadInputError(f"could not allocate a run folder for {base} in {runs_dir}")
@@ -72,11 +86,19 @@ def point_latest(runs_dir: Path, run_dir: Path) -> None:
 
 
 def read_record(run_dir: Path) -> dict[str, Any]:
-    """The run record of a run folder."""
+    """The run record of a run folder; a `running` record whose process is gone reads `crashed`."""
     path = RunFolder(run_dir).record
     if not path.is_file():
         raise BadInputError(f"{run_dir} is not a run folder: no {path.name}")
-    return read_json(path)
+    try:
+        record = read_json(path)
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"{path} is not a readable run record: {exc}") from None
+    if not isinstance(record, dict):
+        raise BadInputError(f"{path} is not a run record")
+    if record.get("status") == "running" and process.is_gone(record.get("runner")):
+        record["status"] = CRASHED
+    return record
 
 
 def find(runs_dir: Path, ref: str) -> Path:

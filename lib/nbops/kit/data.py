@@ -31,27 +31,40 @@ class FeatureTypes(NamedTuple):
     empty: list[str]
 
 
-def load_table(path: str | os.PathLike) -> pd.DataFrame:
+class UnreadableTableError(DataError):
+    """The file at a data parameter exists but is not a readable table (ragged, binary...)."""
+
+
+def load_table(path: str | os.PathLike, parameter: str = "DATA_PATH") -> pd.DataFrame:
     """Read a CSV or parquet file and note it (path, sha256, rows) in the run record.
 
     A relative path is read from the working directory or, failing that, from the project root,
     so the same DATA_PATH works under `nbops run` and in a notebook opened from a subfolder.
+    A file that is not a readable table raises UnreadableTableError naming `parameter` and the
+    file.
     """
     path = Path(path)
     if not path.is_absolute() and not path.exists() and (project_root() / path).exists():
         path = project_root() / path
     if not path.is_file():
         raise DataError(
-            f"data file {path.as_posix()!r} not found: set DATA_PATH to an existing file"
+            f"data file {path.as_posix()!r} not found: set {parameter} to an existing file"
         )
     suffix = path.suffix.lower()
-    if suffix in PARQUET_SUFFIXES:
-        frame = pd.read_parquet(path)
-    elif suffix in CSV_SUFFIXES:
-        frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-    else:
+    if suffix not in PARQUET_SUFFIXES + CSV_SUFFIXES:
         known = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
         raise DataError(f"cannot read {path.name!r}: expected one of {known}")
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableTableError(
+            f"{parameter} {path.as_posix()!r} is not a readable {suffix.lstrip('.')} table "
+            f"({type(exc).__name__}: {reason[:200]}): fix the file or point {parameter} elsewhere"
+        ) from None
     record_dataset(path, len(frame))
     return frame
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from nbops.kit.data import CATEGORICAL, NUMERIC, column_kind, load_table
 from nbops.kit.errors import DataError, did_you_mean
+from nbops.kit.record import given_parameters
 
 DATETIME = "datetime"
 TASKS = ("auto", "classification", "regression")
@@ -77,10 +78,26 @@ def load_drift_tables(
                 f"{parameter} {path.as_posix()!r} is not a file: point it at the {what} table "
                 "(CSV or parquet, relative to the project root)"
             )
-        frame = load_table(path)
+        frame = load_table(path, parameter)
         check_not_empty(frame, what, parameter)
-        frames.append(parse_time_column(frame, time_column, what))
-    return frames[0], frames[1]
+        frames.append(frame)
+    time_column = implicit_time_column(frames, time_column)
+    return tuple(
+        parse_time_column(frame, time_column, what)
+        for frame, what in zip(frames, ("reference", "current"), strict=True)
+    )
+
+
+def implicit_time_column(frames: Sequence[pd.DataFrame], time_column: str | None) -> str | None:
+    """`time_column`, or None when it is the notebook's default and a table lacks it.
+
+    A TIME_COLUMN the user set (`nbops run -p TIME_COLUMN ...`, named in NBOPS_GIVEN_PARAMS)
+    must exist; the default (e.g. "date") only applies when both tables have it.
+    """
+    column = given(time_column)
+    if column is None or "TIME_COLUMN" in given_parameters():
+        return column
+    return column if all(column in frame.columns for frame in frames) else None
 
 
 def check_not_empty(frame: pd.DataFrame, what: str, parameter: str) -> None:
@@ -127,7 +144,8 @@ def drift_columns(
     check_not_empty(current, "current", "CURRENT_PATH")
     if task not in TASKS:
         raise DataError(f"TASK must be one of {', '.join(map(repr, TASKS))}, got {task!r}")
-    target, prediction, time_column = given(target), given(prediction), given(time_column)
+    target, prediction = given(target), given(prediction)
+    time_column = implicit_time_column((reference, current), time_column)
     lists = dict(zip(_LIST_PARAMETERS, (numeric, categorical, exclude), strict=True))
     _check_names(reference, current, lists)
     singles = {"TARGET": target, "PREDICTION_COLUMN": prediction, "TIME_COLUMN": time_column}
@@ -276,7 +294,7 @@ def time_span(
     spans = {}
     for what, frame in (("reference", reference), ("current", current)):
         span = {"rows": len(frame)}
-        if given(time_column):
+        if implicit_time_column((reference, current), time_column):
             span |= {"first": frame[time_column].min(), "last": frame[time_column].max()}
         spans[what] = span
     return pd.DataFrame.from_dict(spans, orient="index").rename_axis("table")

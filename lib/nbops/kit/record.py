@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from nbops.files import file_sha256, read_json, write_bytes_atomic, write_json_atomic
-from nbops.project import INTERACTIVE_RUN, RUN_DIR_ENV, Project, RunFolder, find_project_root
+from nbops.project import (
+    GIVEN_PARAMS_ENV,
+    INTERACTIVE_RUN,
+    RUN_DIR_ENV,
+    Project,
+    RunFolder,
+    find_project_root,
+)
 
 MODEL_SUFFIX = RunFolder(Path()).model("model").suffix
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
@@ -34,6 +41,13 @@ def run_dir() -> Path:
     folder = Path(managed) if managed else Project.load().runs_dir / INTERACTIVE_RUN
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def given_parameters() -> frozenset[str]:
+    """The parameters the user set for this run (`nbops run` passes their names); empty outside
+    a managed run, where every value is the notebook's own default."""
+    names = os.environ.get(GIVEN_PARAMS_ENV, "")
+    return frozenset(name for name in names.split(",") if name)
 
 
 def in_managed_run() -> bool:

@@ -58,7 +58,14 @@ def read_table(path: Path) -> Any:
     if not path.is_file():
         raise BadInputError(f"input file not found: {path}")
     _check_suffix(path, "INPUT")
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise BadInputError(
+            f"INPUT {path} is not a readable {path.suffix.lstrip('.')} table "
+            f"({type(exc).__name__}: {reason[:200]})"
+        ) from None
 
 
 def write_table(frame: Any, path: Path) -> None:

@@ -207,7 +207,7 @@ def _log_files(client: Any, run_id: str, run_dir: Path, record: Mapping) -> None
 def _failure(uri: str | None, run_id: str | None, when: str, exc: BaseException) -> dict:
     """run.json's note of a tracking failure, also said in one line on stderr."""
     reason = f"{type(exc).__name__}: {first_line(exc) if str(exc).strip() else ''}".rstrip(": ")
-    consequence = "the run goes on untracked" if when == "start" else "the run folder is complete"
+    consequence = "the run goes on untracked" if when == "start" else "the run folder is kept"
     print(
         f"nbops: warning: MLflow tracking failed at {when} ({reason}); {consequence}",
         file=sys.stderr,

@@ -18,7 +18,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from nbops.errors import BadInputError, NbopsError
-from nbops.mlflow.store import artifacts_root, existing_store_uri, is_embedded, model_store_uri
+from nbops.mlflow.store import (
+    artifacts_root,
+    client,
+    existing_store_uri,
+    first_line,
+    is_embedded,
+    model_store_uri,
+)
 from nbops.project import MLFLOW_URI_ENV
 
 HOST = "127.0.0.1"
@@ -153,10 +160,35 @@ def is_ready(url: str, timeout: float = 2.0) -> bool:
 def serve_model(model_uri: str, port: int, runs_dir: Path) -> int:
     """`nbops serve`: serve `model_uri` over REST until Ctrl-C or SIGTERM."""
     uri = model_store_uri(model_uri, runs_dir)
+    check_model_exists(model_uri, uri)
     check_port_free(port)
     command = serve_command(model_uri, port)
     ready = f"http://{HOST}:{port}/ping"
     return run_server(command, server_environment(uri), ready_url=ready, what=model_uri)
+
+
+def check_model_exists(model_uri: str, uri: str) -> None:
+    """Raise BadInputError when a models:/NAME@ALIAS or models:/NAME/VERSION URI names nothing
+    in the registry (checked before any server starts, as `nbops predict` does)."""
+    if not model_uri.startswith("models:/"):
+        return
+    name, _, version = model_uri.removeprefix("models:/").partition("/")
+    name, _, alias = name.partition("@")
+    from mlflow.exceptions import MlflowException
+
+    try:
+        mlflow_client = client(uri)
+        if alias:
+            mlflow_client.get_model_version_by_alias(name, alias)
+        elif version.isdigit():
+            mlflow_client.get_model_version(name, version)
+        else:
+            mlflow_client.get_registered_model(name)
+    except MlflowException as exc:
+        hint = (
+            f": promote a version first (make promote MODEL_NAME={name} VERSION=N)" if alias else ""
+        )
+        raise BadInputError(f"cannot serve {model_uri}: {first_line(exc)}{hint}") from None
 
 
 def serve_ui(port: int, runs_dir: Path) -> int:

@@ -12,16 +12,21 @@ import io
 import logging
 import os
 import re
+import socket
+import urllib.parse
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from nbops.errors import BadInputError
-from nbops.project import MLFLOW_URI_ENV
+from nbops.project import MLFLOW_HTTP_RETRIES_ENV, MLFLOW_HTTP_TIMEOUT_ENV, MLFLOW_URI_ENV
 
 STORE_FILE = "mlflow.db"
 ARTIFACTS_DIR = "mlartifacts"
+PROBE_TIMEOUT_S = 3.0  # a reachability probe of an http(s) tracking server
+HTTP_TIMEOUT_S = 5  # MLflow's per-request timeout unless the user set one
+HTTP_RETRIES = 1  # MLflow's retries unless the user set them
 
 
 def default_tracking_uri(runs_dir: Path) -> str:
@@ -63,10 +68,31 @@ def model_store_uri(model_uri: str, runs_dir: Path) -> str:
 
 
 def client(uri: str) -> Any:
-    """An MlflowClient on `uri`."""
+    """An MlflowClient on `uri`; an http(s) server is probed first and its requests bounded, so an
+    unreachable server fails in seconds (not MLflow's four minutes of retries)."""
+    if uri.startswith(("http://", "https://")):
+        os.environ.setdefault(MLFLOW_HTTP_TIMEOUT_ENV, str(HTTP_TIMEOUT_S))
+        os.environ.setdefault(MLFLOW_HTTP_RETRIES_ENV, str(HTTP_RETRIES))
+        check_reachable(uri)
     import mlflow
 
     return mlflow.MlflowClient(uri)
+
+
+class TrackingUnreachableError(BadInputError):
+    """The tracking server does not accept connections."""
+
+
+def check_reachable(uri: str, timeout: float = PROBE_TIMEOUT_S) -> None:
+    """Raise TrackingUnreachableError when nothing accepts a TCP connection at `uri`'s host:port."""
+    parsed = urllib.parse.urlsplit(uri)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname or "localhost", port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise TrackingUnreachableError(f"tracking server {uri} is unreachable ({reason})") from None
 
 
 def connect(runs_dir: Path) -> Any:
