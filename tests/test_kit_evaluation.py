@@ -119,3 +119,27 @@ def test_permutation_importances_rank_columns(iris) -> None:
     pd.testing.assert_frame_equal(table, again)
     fig = plot_permutation_importance(table, top=3, scoring="accuracy", figsize=SIZE)
     assert len(fig.axes[0].patches) == 3
+
+
+def test_permutation_importances_sample_at_most_max_rows(iris) -> None:
+    model, X, y = iris
+    scored = []
+    scorer = "accuracy"
+
+    def counting(estimator, X_part, y_part):
+        scored.append(len(X_part))
+        return (estimator.predict(X_part) == y_part).mean()
+
+    table = permutation_importances(
+        model, X, y, scoring=counting, n_repeats=2, random_state=0, max_rows=50
+    )
+    assert set(scored) == {50} and sorted(table.index) == sorted(X.columns)
+    again = permutation_importances(
+        model, X, y, scoring=scorer, n_repeats=2, random_state=0, max_rows=50
+    )
+    pd.testing.assert_frame_equal(
+        again,
+        permutation_importances(
+            model, X, y, scoring=scorer, n_repeats=2, random_state=0, max_rows=50
+        ),
+    )
