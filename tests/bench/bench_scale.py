@@ -8,8 +8,10 @@ time, peak RSS of the whole process tree (nbops and every descendant: kernel, su
 the executed notebook's and report.html's sizes, the 1M/100k time ratio, and the issue's targets
 met or not.
 
-100k rows takes about 3 minutes for the three templates on 2 cores; 1M rows adds about
-12 minutes, so it is opt-in: NBOPS_BENCH_1M=1 (or --sizes 100000 1000000).
+At the first size, classification and regression run again with `--threads 2` and their
+metrics must be identical. 100k rows (with the 2-thread reruns) takes about 4 minutes on an idle
+2-core machine; 1M rows adds about 10 minutes, so it is opt-in: NBOPS_BENCH_1M=1 (or
+--sizes 100000 1000000).
 
     python tests/bench/bench_scale.py [--sizes 100000 1000000] [--templates classification ...]
 """
@@ -92,9 +94,12 @@ def tables(folder: Path, rows: int) -> str:
     return str(path)
 
 
-def run_template(template: str, data: str, runs_dir: Path, env: dict[str, str]) -> dict:
-    """Run one template under `nbops run`; wall time, peak tree RSS, sizes, run.json timings."""
+def run_template(
+    template: str, data: str, runs_dir: Path, env: dict[str, str], threads: int = 1
+) -> dict:
+    """Run one template under `nbops run`; wall time, peak tree RSS, sizes and metrics."""
     command = [str(BIN / "nbops"), "run", str(ROOT / "templates" / f"{template}.ipynb")]
+    command += ["--threads", str(threads)]
     for name, value in PARAMS[template](data).items():
         command += ["--set", f"{name}={json.dumps(value) if isinstance(value, list) else value}"]
     command += ["--runs-dir", str(runs_dir), "--name", "scale", "--no-progress"]
@@ -145,6 +150,9 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="where the generated tables are cached (default: scratch)"
     )
+    parser.add_argument(
+        "--skip-threads", action="store_true", help="skip the 2-thread rerun at the first size"
+    )
     args = parser.parse_args()
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("NBOPS_TRACKING", None)  # the defaults: tracking on
@@ -170,6 +178,15 @@ def main() -> None:
                     flush=True,
                 )
                 base = base or result
+            if template != "drift" and not args.skip_threads:
+                rows = args.sizes[0]
+                again = run_template(template, tables(data_dir, rows), runs_dir, env, threads=2)
+                same = again["metrics"] == base["metrics"]
+                print(
+                    f"{template:<15}{rows:>9}  metrics with 2 threads vs 1: "
+                    f"{'identical (met)' if same else 'DIFFER (NOT met)'}",
+                    flush=True,
+                )
     print("targets at 1M rows: classification/regression <= 300 s, drift <= 120 s, RSS <= 4 GB,")
     print("notebook <= 5 MB, report <= 10 MB, 1M time <= 12x 100k time (in brackets below 1M)")
 
