@@ -23,6 +23,7 @@ CHALLENGER = "challenger"
 # What a served or batch-scored pipeline needs; listed so log_model skips its slow inference.
 MODEL_REQUIREMENTS = ("mlflow", "scikit-learn", "skops", "pandas", "numpy", "scipy")
 MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
+SIGNATURE_ROWS = 1000  # training rows the model signature is inferred from (plus gaps)
 
 
 def active_run(experiment_name: str | None = None) -> Any:
@@ -74,10 +75,21 @@ def model_signature(model: Any, X_example: Any) -> Any:
     import pandas as pd
     from mlflow.models import infer_signature
 
-    frame = pd.DataFrame(X_example)
+    frame = _signature_rows(pd.DataFrame(X_example))
     with warnings.catch_warnings():  # the hint about integer columns is printed to stderr
         warnings.filterwarnings("ignore", message=".*[Ii]nteger column")
         return infer_signature(frame, model.predict(frame.head(5)))
+
+
+def _signature_rows(frame: Any, max_rows: int = SIGNATURE_ROWS) -> Any:
+    """Rows that type every column as the whole frame does: the first `max_rows`, plus one row
+    with a missing value for each column that has any (so it stays optional). MLflow inspects
+    text columns value by value, which on a million training rows takes minutes."""
+    if len(frame) <= max_rows:
+        return frame
+    missing = frame.isna()
+    gaps = {int(missing[column].to_numpy().argmax()) for column in frame if missing[column].any()}
+    return frame.iloc[sorted(set(range(max_rows)) | gaps)]
 
 
 def log_model(
@@ -98,7 +110,8 @@ def log_model(
 
         active_run(experiment_name)
         frame = pd.DataFrame(X_example)
-        example = frame.dropna().head(5) if len(frame.dropna()) else frame.head(5)
+        complete = frame.head(SIGNATURE_ROWS).dropna()
+        example = complete.head(5) if len(complete) else frame.head(5)
         info = mlflow.sklearn.log_model(
             model,
             name=name,
