@@ -25,7 +25,6 @@ from nbops.project import (
     find_project_root,
 )
 
-MODEL_SUFFIX = RunFolder(Path()).model("model").suffix
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
 

@@ -7,7 +7,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,7 +131,3 @@ def write_best(
         f"# Use it as a params file: nbops run NOTEBOOK -f {path.name}\n"
     )
     write_text_atomic(path, header + yaml.safe_dump(dict(params), sort_keys=False))
-
-
-def param_strings(params: Mapping[str, Any]) -> dict[str, str]:
-    return {name: str(value) for name, value in params.items()}
