@@ -83,8 +83,7 @@ class Flow:
             self.loop(None, None, lambda: self.run(stmt.body))
         elif isinstance(stmt, ast.If):
             self.eval(stmt.test)
-            self.run(stmt.body)
-            self.run(stmt.orelse)
+            self.branches(stmt.body, stmt.orelse)
         elif isinstance(stmt, ast.With | ast.AsyncWith):
             for item in stmt.items:
                 value = self.eval(item.context_expr)
@@ -103,6 +102,29 @@ class Flow:
             self.env[stmt.name] = OTHER
         elif isinstance(stmt, ast.Return) and self.state.returns:
             self.state.returns[-1].append(self.eval(stmt.value))
+
+    def branches(self, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
+        """`if ...: a else: b`: either branch may run, so data afterwards carries the steps of
+        both (an `else` that rebinds a name does not erase what the `if` branch did)."""
+        if not orelse:
+            self.run(body)
+            return
+        before = dict(self.env)
+        self.run(body)
+        after_body = dict(self.env)
+        self.env.clear()
+        self.env.update(before)
+        self.run(orelse)
+        self.joined(after_body, self.env)
+
+    def joined(self, other: dict[str, Value], into: dict[str, Value]) -> None:
+        """Names bound to data in `other` keep its steps in `into` too."""
+        for name, value in other.items():
+            mine = into.get(name)
+            if mine is None:
+                into[name] = value
+            elif mine.kind == value.kind == "data" and not value.taints <= mine.taints:
+                into[name] = replace(mine, taints=mine.taints | value.taints)
 
     def remember_frames(self, targets: list[ast.expr], value: ast.List | ast.Tuple) -> None:
         """`combine = [train, test]`: a later loop over `combine` runs over those frames."""
@@ -314,6 +336,8 @@ class Flow:
             applied = [self.applied(a, receiver) for a in args if a.kind == "function"]
             receiver = union(receiver, *applied) if applied else receiver
             receiver = self.applied_library(node, receiver)
+        if receiver is not None and receiver.kind != "data" and func.attr in v.CONTAINER_FILLERS:
+            self.filled(func.value, receiver, args)
         if receiver is not None and receiver.kind != "module":
             result = self.calls.method(node, func.attr, receiver, args, kwargs)
             inplace = func.attr in v.INPLACE_METHODS and literal(node, "inplace") is True
@@ -325,6 +349,15 @@ class Flow:
         if not name:
             return OTHER
         return self.calls.function(node, name, qualname, args, kwargs)
+
+    def filled(self, container: ast.expr, before: Value, args: list[Value]) -> None:
+        """`rows.append(frame[i:j])`: a list filled with data holds its steps from now on (not
+        its rows: which rows went in is not known)."""
+        added = union(*args)
+        if added.kind != "data" or not isinstance(container, ast.Name):
+            return
+        held = union(before, added) if before.kind == "data" else added
+        self.env[container.id] = replace(held, parts=(), origin="", rows=frozenset())
 
     def applied(self, function: Value, frame: Value) -> Value:
         """`frame.apply(f)`: f run on the frame (its columns or rows stand for the frame)."""

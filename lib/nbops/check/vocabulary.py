@@ -56,6 +56,9 @@ STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian 
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
 INDEX_WORDS = words("idx index indices ind inds mask fold")
 CONTAINER_VIEWS = words("items values keys copy")
+# List methods that put their argument into the list (`rows.append(frame)`); not `add`, which
+# is also how a Keras model gets its layers.
+CONTAINER_FILLERS = words("append extend insert")
 MISSING = words("isnull isna notnull notna")
 MASK_METHODS = words("isin isnull notnull isna notna between duplicated")
 APPLY_METHODS = words("apply applymap map transform agg aggregate pipe")
