@@ -336,7 +336,7 @@ class Flow:
             applied = [self.applied(a, receiver) for a in args if a.kind == "function"]
             receiver = union(receiver, *applied) if applied else receiver
             receiver = self.applied_library(node, receiver)
-        if receiver is not None and receiver.kind != "data" and func.attr in v.CONTAINER_FILLERS:
+        if receiver is not None and func.attr in v.CONTAINER_FILLERS:
             self.filled(func.value, receiver, args)
         if receiver is not None and receiver.kind != "module":
             result = self.calls.method(node, func.attr, receiver, args, kwargs)
@@ -356,8 +356,11 @@ class Flow:
         added = union(*args)
         if added.kind != "data" or not isinstance(container, ast.Name):
             return
-        held = union(before, added) if before.kind == "data" else added
-        self.env[container.id] = replace(held, parts=(), origin="", rows=frozenset())
+        if before.kind == "data":
+            held = replace(before, taints=before.taints | added.taints)
+        else:
+            held = replace(added, parts=(), origin="", rows=frozenset())
+        self.env[container.id] = held
 
     def applied(self, function: Value, frame: Value) -> Value:
         """`frame.apply(f)`: f run on the frame (its columns or rows stand for the frame)."""
