@@ -332,7 +332,12 @@ class Flow:
         kwargs = {k.arg or "**": self.eval(k.value) for k in node.keywords}
         if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "function":
             return self.invoke(self.env[func.id], node, args, kwargs)
-        if receiver is not None and receiver.kind == "data" and func.attr in v.APPLY_METHODS:
+        if (
+            receiver is not None
+            and receiver.kind == "data"
+            and func.attr in v.APPLY_METHODS
+            and literal(node, "axis") not in (1, "columns")  # row by row: a row's own figures
+        ):
             applied = [self.applied(a, receiver) for a in args if a.kind == "function"]
             receiver = union(receiver, *applied) if applied else receiver
             receiver = self.applied_library(node, receiver)
