@@ -259,6 +259,8 @@ class Flow:
                 value = replace(value, roles=frozenset({v.LABELLED if role == v.TRAIN else role}))
             else:  # carved out of a frame by name: `test = frame.drop(train.index)`
                 value = carved(value, role)
+                if role == v.TRAIN:
+                    value = replace(value, roles=frozenset({v.LABELLED}))
             if value.origin:
                 self.check_overlap(value.origin, role, target)
         elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
