@@ -236,10 +236,41 @@ def _parse(source: str) -> tuple[ast.Module | None, list[str], str | None]:
             magics.append(text)
             lines[number] = f"{match.group(1)}pass"
     try:
-        return ast.parse("\n".join(lines)), magics, None
+        return _inline_cell_magics(ast.parse("\n".join(lines))), magics, None
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         reason = _reason(error)
     return _salvage([PY2_PRINT.sub(r"\1print(\2)", text) for text in lines]), magics, reason
+
+
+def _inline_cell_magics(tree: ast.Module) -> ast.Module:
+    """`get_ipython().run_cell_magic('time', '', 'X = ...')` (a `%%time` cell as nbconvert
+    exports it): the Python inside it, parsed in place of the call, from the call's line on."""
+    body: list[ast.stmt] = []
+    for stmt in tree.body:
+        inner = _cell_magic_code(stmt)
+        if inner is None:
+            body.append(stmt)
+            continue
+        try:
+            parsed = ast.parse(inner)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            body.append(stmt)
+            continue
+        body.extend(ast.increment_lineno(parsed, stmt.lineno - 1).body)
+    tree.body = body
+    return tree
+
+
+def _cell_magic_code(stmt: ast.stmt) -> str | None:
+    """The code of a Python cell magic called through `get_ipython().run_cell_magic`."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if not isinstance(call, ast.Call) or getattr(call.func, "attr", "") != "run_cell_magic":
+        return None
+    args = call.args
+    texts = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if len(args) != 3 or len(texts) != 3 or f"%%{texts[0]}" not in PYTHON_CELL_MAGICS:
+        return None
+    return texts[2]
 
 
 def _reason(error: Exception) -> str:
