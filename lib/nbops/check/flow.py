@@ -304,6 +304,8 @@ class Flow:
             return self.call(node)
         if isinstance(node, ast.Attribute):
             base = self.eval(node.value)
+            if base.kind == "data" and node.attr in v.SIZE_ATTRIBUTES:
+                return OTHER  # `X.shape[1]`: a number, not rows (a Keras `Input(shape=...)`)
             return base if base.kind != "module" else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)

@@ -56,6 +56,8 @@ STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian 
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
 INDEX_WORDS = words("idx index indices ind inds mask fold")
 CONTAINER_VIEWS = words("items values keys copy")
+# Attributes of data that describe its size or type, not its rows.
+SIZE_ATTRIBUTES = words("shape ndim size dtype dtypes nbytes")
 # List methods that put their argument into the list (`rows.append(frame)`); not `add`, which
 # is also how a Keras model gets its layers.
 CONTAINER_FILLERS = words("append extend insert")
