@@ -115,9 +115,11 @@ class Calls:
     def method(self, node: ast.Call, attr: str, receiver: Value, args: list, kwargs: dict) -> Value:
         """A method call on a value."""
         first = argument(args, kwargs, 0, "X")
+        if first is OTHER:  # Keras: `fit(x=...)`, `fit_generator(generator=...)`
+            first = kwargs.get("x", kwargs.get("generator", OTHER))
         if attr == "fit" and receiver.kind == "transformer":
             return self.fit(node, receiver, first)
-        if attr == "fit" and receiver.kind in ("model", "search", "other"):
+        if attr in v.TRAIN_METHODS and receiver.kind in ("model", "search", "other"):
             trained = self.training(node, first, receiver.kind == "search", receiver, kwargs)
             return trained if trained.kind != "other" else OTHER
         if attr == "fit_transform" and receiver.kind == "transformer":

@@ -73,7 +73,7 @@ class Flow:
             self.bind(stmt.target, self.eval(stmt.value))
         elif isinstance(stmt, ast.AugAssign):
             self.merge_into(stmt.target, self.eval(stmt.value))
-        elif isinstance(stmt, ast.Expr):
+        elif isinstance(stmt, ast.Expr) and not isinstance(stmt.value, ast.Yield | ast.YieldFrom):
             self.eval(stmt.value)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
             self.loop(stmt.target, stmt.iter, lambda: self.run(stmt.body))
@@ -102,6 +102,10 @@ class Flow:
             self.env[stmt.name] = OTHER
         elif isinstance(stmt, ast.Return) and self.state.returns:
             self.state.returns[-1].append(self.eval(stmt.value))
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Yield | ast.YieldFrom):
+            yielded = self.eval(stmt.value.value)  # a generator's batches stand for its result
+            if self.state.returns:
+                self.state.returns[-1].append(yielded)
 
     def branches(self, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
         """`if ...: a else: b`: either branch may run, so data afterwards carries the steps of

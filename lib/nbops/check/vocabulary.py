@@ -51,6 +51,8 @@ EVAL_FUNCTIONS = words(
     "classification_report confusion_matrix permutation_importance from_estimator from_predictions"
 )
 EVAL_SUFFIXES = ("_score", "_error", "_loss")
+# `fit`, and Keras' older name for fitting on batches a generator yields.
+TRAIN_METHODS = words("fit fit_generator")
 PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
 STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian nanstd")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
