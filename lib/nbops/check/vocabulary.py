@@ -21,7 +21,8 @@ TRAINING = frozenset({TRAIN, LABELLED})
 # Data-dependent transformers: fitted on data that reaches the test split, they leak.
 TRANSFORMERS = words(
     "StandardScaler MinMaxScaler RobustScaler MaxAbsScaler QuantileTransformer PowerTransformer "
-    "SimpleImputer KNNImputer IterativeImputer MissingIndicator TargetEncoder KBinsDiscretizer "
+    "SimpleImputer Imputer KNNImputer IterativeImputer MissingIndicator TargetEncoder "
+    "KBinsDiscretizer "
     "SelectKBest SelectPercentile SelectFpr SelectFdr SelectFwe GenericUnivariateSelect RFE RFECV "
     "VarianceThreshold SelectFromModel SequentialFeatureSelector PCA KernelPCA IncrementalPCA "
     "SparsePCA TruncatedSVD FastICA NMF FactorAnalysis LatentDirichletAllocation "
@@ -41,7 +42,8 @@ OVERSAMPLERS = words(
 SEARCHES = words(
     "GridSearchCV RandomizedSearchCV HalvingGridSearchCV HalvingRandomSearchCV BayesSearchCV"
 )
-PIPELINES = frozenset({"Pipeline", "make_pipeline"})
+# Combinators of steps: a transformer when a step is one, a model when a step is a model.
+PIPELINES = words("Pipeline make_pipeline FeatureUnion make_union DataFrameMapper")
 MODEL_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "imblearn"})
 CV_FUNCTIONS = words(
     "cross_val_score cross_validate cross_val_predict learning_curve validation_curve "
