@@ -289,8 +289,11 @@ def _counted_bins(node: ast.Call) -> bool:
 
 
 def _stat_arg(node: ast.Call) -> bool:
+    """`transform("mean")`, `agg(np.std)`: a statistic named by string or by function."""
     first = node.args[0] if node.args else None
-    return isinstance(first, ast.Constant) and first.value in v.STATISTICS
+    if isinstance(first, ast.Attribute | ast.Name):
+        return (first.attr if isinstance(first, ast.Attribute) else first.id) in v.GROUP_STATISTICS
+    return isinstance(first, ast.Constant) and first.value in v.GROUP_STATISTICS
 
 
 def _reaches_test(roles: frozenset[str]) -> bool:

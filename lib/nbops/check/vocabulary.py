@@ -57,6 +57,9 @@ EVAL_SUFFIXES = ("_score", "_error", "_loss")
 TRAIN_METHODS = words("fit fit_generator")
 PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
 STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian nanstd")
+# Named in `groupby(...).transform("count")` / `.agg(...)`: each row gets a figure of its group,
+# counted over every row of the frame (test rows included when they are there).
+GROUP_STATISTICS = STATISTICS | words("count nunique sum size")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
 INDEX_WORDS = words("idx index indices ind inds mask fold")
 CONTAINER_VIEWS = words("items values keys copy")
