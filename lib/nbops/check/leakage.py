@@ -174,17 +174,22 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     """A data-dependent transformation is fitted on rows that reach the test split.
 
     ## What it does
-    Follows the data through the notebook, cell by cell, into user functions, lambdas
-    (`df.apply(lambda c: (c - c.mean()) / c.std())`), loops over `[train, test]`, attributes,
-    subscripts, tuple unpacking and `inplace=True`. Flags a scaler, imputer, target encoder,
-    feature selector, PCA, vectorizer, a scaling function (`scale`, `zscore`, `pd.qcut`) or a
-    statistic of the frame (`fillna(df.mean())`, group means, manual standardisation) fitted on
-    the data before the train/test split, or on data that includes the test split (train and
-    test concatenated), when its output reaches a model's training data or a cross-validation.
-    A statistic of a Kaggle-style `train.csv` (labelled rows that no split produced yet) counts
+    Follows the data through the notebook, cell by cell, into user functions (and the batches
+    a generator yields), lambdas (`df.apply(lambda c: (c - c.mean()) / c.std())`), both
+    branches of an `if`/`else`, loops over `[train, test]`, lists filled with `append`,
+    attributes, subscripts, tuple unpacking, `inplace=True` and exported `%%time` cells. Flags
+    a scaler, imputer, target encoder, feature selector, PCA, vectorizer (alone or combined in
+    a `FeatureUnion` / `DataFrameMapper`), a scaling function (`scale`, `zscore`, `pd.qcut`) or
+    a statistic of the frame (`fillna(df.mean())`, group means and counts, manual
+    standardisation) fitted on the data before the train/test split, or on data that includes
+    the test split (train and test concatenated), when its output reaches a model's training
+    data (`fit`, Keras `fit_generator`) or a cross-validation.
+    A statistic of a Kaggle-style `train.csv`, or of a frame only named `X_train_...` (labelled
+    rows that no split produced yet), counts
     once a split or a `KFold().split` divides those rows, or the model is scored on them.
-    Silent when the result never reaches a model, for row-wise statistics (`axis=1`), shares
-    of missing values, and one-hot/ordinal encoders (they only learn the categories).
+    Silent when the result never reaches a model, for row-wise statistics (`axis=1`, also
+    `df.apply(f, axis=1)`), shares of missing values, and one-hot/ordinal encoders (they only
+    learn the categories). A transformer fitted on the test split alone is NB305, not NB301.
 
     ## Why is this bad?
     The test rows shape the training features (their mean, their variance, their categories'
