@@ -99,7 +99,7 @@ class Flow:
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             self.env[stmt.name] = self.define(stmt.name, stmt)
         elif isinstance(stmt, ast.ClassDef):
-            self.env[stmt.name] = OTHER
+            self.env[stmt.name] = self.define_class(stmt)
         elif isinstance(stmt, ast.Return) and self.state.returns:
             self.state.returns[-1].append(self.eval(stmt.value))
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Yield | ast.YieldFrom):
@@ -143,6 +143,13 @@ class Flow:
         """A function or lambda: remembered with its cell, run when it is called."""
         self.state.functions[name] = (node, self.state.cell)
         return Value("function", name=name)
+
+    def define_class(self, node: ast.ClassDef) -> Value:
+        """A class: its methods are remembered as `Class.method`, run when called on an instance."""
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.define(f"{node.name}.{item.name}", item)
+        return Value("class", name=node.name)
 
     def invoke(self, function: Value, node: ast.Call | None, args: list, kwargs: dict) -> Value:
         """Run a user function's body on the abstract arguments; mutations of frames passed by
@@ -340,6 +347,13 @@ class Flow:
         kwargs = {k.arg or "**": self.eval(k.value) for k in node.keywords}
         if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "function":
             return self.invoke(self.env[func.id], node, args, kwargs)
+        if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "class":
+            return Value("instance", name=func.id)
+        method = f"{receiver.name}.{func.attr}" if receiver is not None else ""
+        if receiver is not None and receiver.kind == "instance":
+            if method in self.state.functions:  # `stacker.fit_predict(X, y, T)` of a user class
+                return self.invoke(Value("function", name=method), None, [receiver, *args], kwargs)
+            receiver = OTHER  # an inherited method (`BaseEstimator.fit`): an unknown object's
         if (
             receiver is not None
             and receiver.kind == "data"
