@@ -20,6 +20,7 @@ from nbops.check.values import (
     Value,
     argument,
     contains,
+    held_out,
     literal,
     overlap,
     seen,
@@ -63,8 +64,14 @@ class Calls:
             return Value(kind, name=name, ident=id(node))
         if name[:1].isupper():
             return self.constructor(node, name, qualname, data)
-        if name.startswith(v.SOURCE_PREFIXES) and data.kind != "data":
+        loads = name.startswith(v.SOURCE_PREFIXES) or (qualname or "") in v.SOURCE_LOADERS
+        if loads and data.kind != "data":
             return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
+        if name == "merge":
+            return _merged(args) if len(args) >= 2 else data
+        arrays = tuple(replace(arg, parts=()) for arg in args if arg.kind == "data")
+        if len(arrays) > 1:  # `X, y = shuffle(X, y)`: one result per array, in order
+            return replace(data, parts=arrays)
         return data if data.kind == "data" else OTHER
 
     def constructor(self, node: ast.Call, name: str, qualname, data: Value) -> Value:
@@ -144,10 +151,14 @@ class Calls:
     def data_method(self, node: ast.Call, attr: str, frame: Value, args, kwargs) -> Value:
         """A pandas/numpy method: the rows stay the receiver's; arguments add their taints."""
         extra = union(*args, *kwargs.values())
+        if attr == "align" and args and args[0].kind == "data":  # `a, b = a.align(b)`
+            return replace(frame, parts=(replace(frame, parts=()), replace(args[0], parts=())))
         if attr in v.STATISTICS or (attr in ("transform", "agg", "aggregate") and _stat_arg(node)):
             if literal(node, "axis") in (1, "columns") or _of_missingness(node):
                 return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
+        if attr in ("merge", "join") and args:
+            return _merged([frame, args[0]])
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
         result = replace(frame, roles=roles, taints=frame.taints | extra.taints, parts=())
         result = replace(result, origin="")
@@ -232,8 +243,13 @@ class Calls:
         state = self.state
         if overlap(data.rows, model.trained):
             cell, line = model.trained_at
-            state.record(f.SCORED_ON_TRAINING_ROWS, state.where(node), subject=f"{cell}:{line}")
+            same = data.rows == model.trained
+            kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
+            state.record(kind, state.where(node), subject=f"{cell}:{line}")
             return
+        if held_out(data.rows, model.trained):
+            cell, line = model.trained_at
+            state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), subject=f"{cell}:{line}")
         for step in sorted(model.pending, key=lambda s: (s.cell, s.line, s.col)):
             if seen(data.rows, step.source):
                 place = (step.cell, step.line, step.col)
@@ -262,6 +278,16 @@ class Calls:
 # Keywords that label rows or columns (`pd.DataFrame(X, columns=X_test.columns)`): they bring
 # no rows of their own.
 _LABELS = frozenset({"columns", "index", "dtype", "name"})
+
+
+def _merged(tables: list[Value]) -> Value:
+    """`pd.merge(lookup, train)`: the rows are the examples of the table that is a split or the
+    labelled data; a lookup table joined into both train and test adds columns, not examples."""
+    joined = union(*tables)
+    examples = [t for t in tables[:2] if t.kind == "data" and t.roles - {v.FULL}]
+    if len(examples) == 1:
+        return replace(joined, rows=examples[0].rows, parts=())
+    return replace(joined, parts=())
 
 
 def _confirmed(data: Value) -> Value:

@@ -29,6 +29,11 @@ SEARCH_ON_TEST = "search-on-test"
 TEST_AS_EVAL_SET = "test-as-eval-set"
 # A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
 SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
+# A model is scored on exactly the rows it was trained on (a training score; subject as above).
+SCORED_ON_SAME_ROWS = "scored-on-same-rows"
+# The same trained model is also scored on rows held out from its training rows (subject: where it
+# was trained, "cell:line"): a score on training rows beside it is a diagnostic, not the result.
+SCORED_ON_HELD_OUT_ROWS = "scored-on-held-out-rows"
 # The engine could not follow a cell to its end (subject: why).
 ANALYSIS_STOPPED = "analysis-stopped"
 # A shuffled split of rows the notebook declares time-ordered.

@@ -15,7 +15,7 @@ from nbops.check import vocabulary as v
 from nbops.check.analysis import Notebook
 from nbops.check.calls import Calls
 from nbops.check.facts import Fact
-from nbops.check.rows import carved, is_source, row_index, selects_rows, time_ordered
+from nbops.check.rows import carved, is_source, subset_index, time_ordered
 from nbops.check.state import Loop, State
 from nbops.check.values import OTHER, Value, literal, union
 
@@ -414,8 +414,9 @@ class Flow:
             return base.parts[index.value]
         if base.kind != "data":
             return base
-        if base.rows and selects_rows(node):
-            subset = f"[{ast.unparse(row_index(node.slice))}]"
+        part = subset_index(node) if base.rows else None
+        if part is not None:
+            subset = f"[{ast.unparse(part)}]"
             return replace(base, parts=(), rows=frozenset(f"{row}/{subset}" for row in base.rows))
         return replace(base, parts=())
 

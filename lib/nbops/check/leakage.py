@@ -85,6 +85,10 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
         f"the model trained at cell {fact.subject} is scored on rows it was trained on: "
         "score it on a held-out split it never saw"
     ),
+    f.SCORED_ON_SAME_ROWS: lambda fact: (
+        f"the model trained at cell {fact.subject} is scored only on the rows it was trained on: "
+        "score it on a held-out split it never saw"
+    ),
     f.ANALYSIS_STOPPED: lambda fact: (
         f"the leakage analysis stopped in this cell ({fact.subject}); the leakage rules are "
         "incomplete after it: split the cell's code into simpler statements"
@@ -114,6 +118,7 @@ CODES = {
     f.SHUFFLED_TIME_ORDER: "NB304",
     f.ANALYSIS_STOPPED: "NB300",
     f.SCORED_ON_TRAINING_ROWS: "NB302",
+    f.SCORED_ON_SAME_ROWS: "NB302",
     f.FIT_ON_HELD_OUT: "NB305",
 }
 
@@ -122,12 +127,22 @@ CODES = {
 def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     """The NB30x findings of a notebook: one per code and place, the first fact found wins."""
     found: dict[tuple[str, int, int, int], Diagnostic] = {}
-    for fact in run_flow(nb):
+    facts = run_flow(nb)
+    checked = {fact.subject for fact in facts if fact.kind == f.SCORED_ON_HELD_OUT_ROWS}
+    for fact in facts:
+        if fact.kind == f.SCORED_ON_HELD_OUT_ROWS or _diagnostic_score(fact, checked):
+            continue
         code = code_of(fact)
         message = _reaches_training(fact) if fact.kind == f.STEP_REACHES_TRAINING else None
         message = message or MESSAGES[fact.kind](fact)
         found.setdefault((code, *fact.place), at(code, *fact.place, message))
     return tuple(found.values())
+
+
+def _diagnostic_score(fact: Fact, checked: set[str]) -> bool:
+    """A score on the training rows of a model that is also scored on held-out rows: the usual
+    train-versus-test comparison, not the model's reported result."""
+    return fact.kind == f.SCORED_ON_SAME_ROWS and fact.subject in checked
 
 
 def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:
@@ -224,7 +239,11 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     trained on: fitted on all rows and then scored on a split of them, or trained and scored
     on the same unsplit rows. Rows are followed from their source through splits, row masks,
     slices and names (`test = df.drop(train.index)`); a training split scored as such
-    (`model.score(X_train, y_train)` after `train_test_split`) and clustering are not flagged.
+    (`model.score(X_train, y_train)` after `train_test_split`), a score on the training rows of a
+    model that is also scored on rows held out from them (the train-versus-test comparison), and
+    clustering are not flagged. Rows read back with `pickle.load`, taken apart with
+    `.loc['train']`, `align`ed, `shuffle`d together or merged with a lookup table keep their
+    lineage.
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is

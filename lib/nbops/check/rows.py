@@ -21,14 +21,25 @@ def row_index(index: ast.expr) -> ast.expr:
     return index.elts[0] if isinstance(index, ast.Tuple) and index.elts else index
 
 
+def subset_index(node: ast.Subscript) -> ast.expr | None:
+    """The part of the index that picks a subset of the rows, if any."""
+    return row_index(node.slice) if selects_rows(node) else None
+
+
+def _bounded(index: ast.expr) -> bool:
+    return isinstance(index, ast.Slice) and (index.lower is not None or index.upper is not None)
+
+
 def selects_rows(node: ast.Subscript) -> bool:
     """`frame[frame.a > 0]`, `frame[:800]`, `frame.iloc[idx]`: the index picks rows, not columns."""
     index = row_index(node.slice)
     if isinstance(index, ast.Slice):
-        return index.lower is not None or index.upper is not None
+        return _bounded(index)
     by_position = isinstance(node.value, ast.Attribute) and node.value.attr in ("iloc", "loc", "ix")
+    if by_position and isinstance(index, ast.Constant):  # `frame.loc['train']`: rows by label
+        return node.value.attr == "loc" and isinstance(index.value, str)
     if by_position:
-        return not isinstance(index, ast.Constant | ast.List)
+        return not isinstance(index, ast.List)
     if isinstance(index, ast.Name):  # `X[train_idx]`, `values[tr]`: indices name a part
         return bool(v.role_from_name(index.id) or v.tokens(index.id) & v.INDEX_WORDS)
     return isinstance(index, ast.Compare | ast.BoolOp | ast.UnaryOp) or (

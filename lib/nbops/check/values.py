@@ -89,6 +89,15 @@ def overlap(scored: frozenset[str], trained: frozenset[str]) -> bool:
     return False
 
 
+def held_out(scored: frozenset[str], trained: frozenset[str]) -> bool:
+    """Whether scored rows come from the same source as the training rows yet none of them lies
+    within the training rows or contains them (a test split, a validation fold, rows carved out)."""
+    sources = {row.split("/", 1)[0] for row in trained}
+    if not scored or any(row.split("/", 1)[0] not in sources for row in scored):
+        return False
+    return not any(within(row, other) or within(other, row) for row in scored for other in trained)
+
+
 def contains(value: Value, kind: str) -> bool:
     """Whether `value` or anything it was built from is of `kind`."""
     return value.kind == kind or any(contains(part, kind) for part in value.parts)

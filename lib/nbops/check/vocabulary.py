@@ -75,6 +75,8 @@ ROW_COMBINERS = words("merge join append combine_first update")
 SHUFFLED_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"})
 SHUFFLABLE_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
 EVAL_SET_KEYWORDS = frozenset({"eval_set", "validation_data", "eval_X", "X_val", "valid_sets"})
+# Calls that read back rows saved earlier (`pickle.load(handle)`).
+SOURCE_LOADERS = words("pickle.load joblib.load numpy.load dill.load cloudpickle.load")
 SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_", "loadtxt", "genfromtxt", "randn")
 TIME_WORDS = frozenset({"time", "date", "temporal", "chrono", "ordered", "datetime", "timestamp"})
 
