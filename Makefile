@@ -31,7 +31,7 @@ ARGS ?=
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Variables reach recipes as environment variables, quoted there as "$$VAR": whatever they hold
 # (spaces, quotes, `;`), nbops receives it as data and no shell ever parses it as code.
-export NB PARAMS PARAMS_FILE NAME RUN REF CUR MODEL MODEL_NAME VERSION ALIAS INPUT OUTPUT PORT TEMPLATE ARGS FORCE
+export NB PARAMS PARAMS_FILE NAME RUN REF CUR MODEL MODEL_NAME VERSION ALIAS INPUT OUTPUT PORT TEMPLATE ARGS FORCE THREADS
 RUN_ARGS := --params "$$PARAMS" $${PARAMS_FILE:+-f "$$PARAMS_FILE"} $${NAME:+--name "$$NAME"}
 PORT_ARG := $${PORT:+--port "$$PORT"}
 
@@ -153,7 +153,7 @@ ui: $(STAMP)
 
 ## reproduce: re-execute RUN (run folder, id or latest) with nbval and compare every output
 reproduce: $(STAMP)
-	$(BIN)/nbops reproduce "$$RUN"
+	$(BIN)/nbops reproduce "$$RUN" $${THREADS:+--threads "$$THREADS"}
 
 ## test: run the whole test suite (unit, integration, notebook execution)
 test: $(STAMP)

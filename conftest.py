@@ -1,14 +1,10 @@
-"""Shared pytest configuration: sample notebooks, the project root, and CLI helpers."""
+"""Shared pytest configuration: sample notebooks, the project root."""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent
@@ -32,48 +28,3 @@ def sample_notebook(tmp_path: Path):
         return target
 
     return copy
-
-
-def descendants(pid: int) -> list[psutil.Process]:
-    """Every process below `pid` (empty once it is gone)."""
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
-def command_line(process: psutil.Process) -> str:
-    """The process's command line, or "" once it has exited (a zombie has none)."""
-    try:
-        return " ".join(process.cmdline())
-    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
-        return ""
-
-
-@pytest.fixture
-def start_sleeping_run():
-    """Start `nbops run tests/notebooks/sleeps.ipynb`; return the process once its kernel runs."""
-    started: list[subprocess.Popen] = []
-
-    def start(runs_dir: Path, timeout: float = 60) -> subprocess.Popen:
-        nbops = Path(sys.executable).with_name("nbops")
-        proc = subprocess.Popen(
-            [nbops, "run", "tests/notebooks/sleeps.ipynb", "--runs-dir", runs_dir],
-            cwd=ROOT,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(proc)
-        deadline = time.monotonic() + timeout
-        kernels: list[psutil.Process] = []
-        while time.monotonic() < deadline and not kernels:
-            time.sleep(0.2)
-            kernels = [p for p in descendants(proc.pid) if "ipykernel" in command_line(p)]
-        assert kernels, "the kernel never started"
-        time.sleep(2)  # let it reach the sleeping cell
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()

@@ -131,18 +131,37 @@ def mlflow_run(runs_dir: Path, record: dict) -> tuple[str, int | None]:
     return row[0], row[1]
 
 
+def mlflow_tag(runs_dir: Path, record: dict, key: str) -> str | None:
+    with sqlite3.connect(runs_dir / "mlflow.db") as db:
+        row = db.execute(
+            "select value from tags where run_uuid = ? and key = ?",
+            (record["mlflow"]["run_id"], key),
+        ).fetchone()
+    return row[0] if row else None
+
+
 def assert_no_temp_files(folder: Path) -> None:
     assert not [p.name for p in folder.rglob("*.tmp")]
 
 
 # ---------------------------------------------------------------- 1. signals at every stage
 
-STAGES = ["before-kernel", "cell", "report", "mlflow"]
+# Both signals during a cell (Ctrl-C and a scheduler's TERM are most likely there); elsewhere one
+# signal per stage, alternating, so each signal is seen before the kernel and after it has ended.
+# The signal-after-failure test below adds TERM during MLflow logging.
+STAGES = [
+    ("before-kernel", signal.SIGINT),
+    ("cell", signal.SIGINT),
+    ("cell", signal.SIGTERM),
+    ("report", signal.SIGTERM),
+    ("mlflow", signal.SIGINT),
+]
 
 
 @pytest.mark.kernel
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize(
+    ("stage", "signum"), STAGES, ids=[f"{stage}-{signum.name[3:]}" for stage, signum in STAGES]
+)
 def test_a_signal_at_any_stage_ends_interrupted(tracked, tmp_path, stage, signum):
     runs_dir, env = tracked
     ready = tmp_path / "ready"
@@ -172,6 +191,7 @@ def test_a_signal_at_any_stage_ends_interrupted(tracked, tmp_path, stage, signum
         assert "report.html" in record["missing"]
     status, end_time = mlflow_run(runs_dir, record)
     assert status == "KILLED" and end_time
+    assert mlflow_tag(runs_dir, record, "nbops.status") == "interrupted"
     assert_no_temp_files(only_run(runs_dir))
     run.assert_nothing_left()
 

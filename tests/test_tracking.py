@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -89,18 +87,6 @@ def test_failed_run_is_failed_in_mlflow_with_the_partial_notebook(
     assert run.data.metrics == {"before_failure": 1.0}
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"notebook.ipynb", "report.html"} <= artifacts and "model_card.md" not in artifacts
-
-
-@pytest.mark.kernel
-def test_interrupted_run_is_killed_in_mlflow(start_sleeping_run, tracked_runs_dir):
-    proc = start_sleeping_run(tracked_runs_dir, timeout=120)
-    os.kill(proc.pid, signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    run_dir = only_run(tracked_runs_dir)
-    assert record(run_dir)["status"] == "interrupted"
-    _, run = mlflow_run(run_dir)
-    assert run.info.status == "KILLED" and run.data.tags["nbops.status"] == "interrupted"
 
 
 @pytest.mark.kernel

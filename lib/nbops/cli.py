@@ -32,6 +32,17 @@ UI_PORT = 5000
 LAB_PORT = 8888
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (threads, jobs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _command(
     subparsers: argparse._SubParsersAction,
     name: str,
@@ -85,7 +96,9 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-f", "--params-file", type=Path, help="YAML file of parameter values")
     parser.add_argument("--name", help="a name appended to the run id (letters, digits, ._-)")
     parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
-    parser.add_argument("--threads", type=int, help="BLAS/OpenMP threads in the kernel (default 1)")
+    parser.add_argument(
+        "--threads", type=_positive_int, help="BLAS/OpenMP threads in the kernel (default 1)"
+    )
     parser.add_argument("--timeout", type=float, help="seconds a cell may run before it fails")
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None)
@@ -153,6 +166,11 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("run", help="a run folder, a run id, or 'latest'")
     parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a cell may run")
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        help="BLAS/OpenMP threads for the re-execution (default: the run's own)",
+    )
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
@@ -161,7 +179,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     project = Project.load()
     run_dir = find(_runs_dir(args, project), args.run)
-    result = reproduce(run_dir, project.root, timeout=args.timeout)
+    result = reproduce(run_dir, project.root, timeout=args.timeout, threads=args.threads)
     for note in result.environment:
         print(f"nbops: warning: {note}", file=sys.stderr)
     identical = result.cells_compared - len(result.differing)
@@ -493,7 +511,7 @@ def _sweep_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("-f", "--params-file", type=Path, help="YAML file of fixed values")
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
+    parser.add_argument("--jobs", type=_positive_int, default=1, help="runs at a time (default 1)")
     parser.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
     )

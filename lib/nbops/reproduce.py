@@ -34,6 +34,7 @@ from nbops.project import (
     TRACKING_ENV,
     RunFolder,
 )
+from nbops.runner import THREAD_VARIABLES
 
 SANITIZER = Path(__file__).with_name("sanitize.cfg")
 MAX_DIFF_LINES = 24
@@ -72,7 +73,9 @@ def environment_differences(record: dict[str, Any], root: Path) -> list[str]:
     return notes
 
 
-def _kernel_env(record: dict[str, Any], root: Path, scratch: Path, capture: Path) -> dict:
+def _kernel_env(
+    record: dict[str, Any], root: Path, scratch: Path, capture: Path, threads: int | None
+) -> dict:
     env = dict(os.environ)
     for name in (MLFLOW_RUN_ID_ENV, MLFLOW_EXPERIMENT_ID_ENV, MLFLOW_EXPERIMENT_NAME_ENV):
         env.pop(name, None)
@@ -86,11 +89,19 @@ def _kernel_env(record: dict[str, Any], root: Path, scratch: Path, capture: Path
             CAPTURE_ENV: str(capture),
         }
     )
+    if threads:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
     return env
 
 
-def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
-    """Re-execute a run with nbval and compare its outputs cell by cell; write reproduce.json."""
+def reproduce(
+    run_dir: Path, root: Path, timeout: float = 1800, threads: int | None = None
+) -> Reproduction:
+    """Re-execute a run with nbval and compare its outputs cell by cell; write reproduce.json.
+
+    `threads` replaces the run's BLAS/OpenMP thread caps: the same outputs with more threads show
+    the results do not depend on how many cores computed them.
+    """
     record = runs.read_record(run_dir)
     folder = RunFolder(run_dir)
     notebook = folder.notebook
@@ -100,6 +111,9 @@ def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
         raise BadInputError(f"run {record.get('id')} is still running: reproduce it once it ends")
     started, when = time.monotonic(), runs.iso(runs.utc_now())
     differences = environment_differences(record, root)
+    recorded = (record.get("environment") or {}).get(THREAD_VARIABLES[0])
+    if threads and str(threads) != recorded:
+        differences.append(f"{threads} BLAS/OpenMP threads here (--threads), {recorded} in the run")
     absent = [
         entry["path"] for entry in record.get("data") or [] if not (root / entry["path"]).is_file()
     ]
@@ -118,7 +132,7 @@ def reproduce(run_dir: Path, root: Path, timeout: float = 1800) -> Reproduction:
         try:
             link.symlink_to(notebook.resolve())
             done = _run_nbval(
-                link, root, _kernel_env(record, root, Path(scratch), capture), timeout
+                link, root, _kernel_env(record, root, Path(scratch), capture, threads), timeout
             )
         finally:
             link.unlink(missing_ok=True)
