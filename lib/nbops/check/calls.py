@@ -134,6 +134,8 @@ class Calls:
             return self.transformed(fitted, first)
         if attr in ("transform", "inverse_transform") and receiver.kind == "transformer":
             return self.transformed(receiver, first)
+        if attr in ("fit_resample", "fit_sample") and receiver.name in v.UNDERSAMPLERS:
+            return _undersampled(first)
         if attr in ("fit_resample", "fit_sample"):
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
@@ -288,6 +290,12 @@ def _merged(tables: list[Value]) -> Value:
     if len(examples) == 1:
         return replace(joined, rows=examples[0].rows, parts=())
     return replace(joined, parts=())
+
+
+def _undersampled(data: Value) -> Value:
+    """`NearMiss().fit_resample(X, y)`: fewer of the same rows, as features and labels."""
+    kept = replace(data, parts=(), origin="")
+    return replace(kept, parts=(kept, kept))
 
 
 def _confirmed(data: Value) -> Value:

@@ -39,6 +39,13 @@ OVERSAMPLERS = words(
     "SMOTE SMOTENC SMOTEN ADASYN BorderlineSMOTE SVMSMOTE KMeansSMOTE RandomOverSampler "
     "SMOTEENN SMOTETomek"
 )
+# imblearn's under-samplers keep a subset of the rows (or, ClusterCentroids, fewer rows
+# summarising them): done before the split they copy no test row into training.
+UNDERSAMPLERS = words(
+    "RandomUnderSampler NearMiss TomekLinks EditedNearestNeighbours "
+    "RepeatedEditedNearestNeighbours AllKNN CondensedNearestNeighbour OneSidedSelection "
+    "NeighbourhoodCleaningRule InstanceHardnessThreshold ClusterCentroids"
+)
 SEARCHES = words(
     "GridSearchCV RandomizedSearchCV HalvingGridSearchCV HalvingRandomSearchCV BayesSearchCV"
 )
