@@ -43,6 +43,9 @@ class Calls:
         data = union(*args, *(value for key, value in kwargs.items() if key not in _LABELS))
         if v.is_split_function(name):
             return self.split(node, name, args)
+        library = (qualname or "").split(".")[0]
+        if library in v.BOOSTING_LIBRARIES and name in v.BOOSTER_FUNCTIONS:
+            return self.boosted(node, name, library, args, kwargs)
         if name in v.CV_FUNCTIONS:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
@@ -63,7 +66,8 @@ class Calls:
             kind = "transformer" if name in v.TRANSFORMERS or has_transformer else "model"
             return Value(kind, name=name, ident=id(node))
         if name[:1].isupper():
-            return self.constructor(node, name, qualname, data)
+            features = argument(args, kwargs, 0, "data")
+            return self.constructor(node, name, qualname, data, features)
         loads = name.startswith(v.SOURCE_PREFIXES) or (qualname or "") in v.SOURCE_LOADERS
         if loads and data.kind != "data":
             return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
@@ -74,12 +78,16 @@ class Calls:
             return replace(data, parts=arrays)
         return data if data.kind == "data" else OTHER
 
-    def constructor(self, node: ast.Call, name: str, qualname, data: Value) -> Value:
+    def constructor(
+        self, node: ast.Call, name: str, qualname, data: Value, features: Value
+    ) -> Value:
         """A class call: estimators become objects, anything else built from data stays data."""
         if name in v.NOTE_ONLY:
             return Value("transformer", name=name, ident=id(node))
         if name in v.OVERSAMPLERS:
             return Value("resampler", name=name, ident=id(node))
+        if name in v.BOOSTER_DATA and (qualname or "").split(".")[0] in v.BOOSTING_LIBRARIES:
+            return features  # `lgb.Dataset(X, label=y)`: X's rows, as `fit(X, y)` takes them
         if name in v.SEARCHES or name.endswith("SearchCV"):
             return Value("search", name=name, ident=id(node))
         shuffled = name in v.SHUFFLED_SPLITTERS or (
@@ -92,6 +100,20 @@ class Calls:
         if v.is_model_class(name, qualname) and not name.endswith("Display"):
             return Value("model", name=name, ident=id(node))
         return data if data.kind == "data" else OTHER
+
+    def boosted(self, node: ast.Call, name: str, library: str, args: list, kwargs: dict) -> Value:
+        """`lgb.train(params, dtrain, ...)`, `xgb.cv(params, dtrain)`: a booster trained (or
+        cross-validated) on the library's data container; returns the trained booster."""
+        index, keyword = v.BOOSTER_TRAIN_DATA[library]
+        data = argument(args, kwargs, index, keyword)
+        if data is OTHER:
+            data = kwargs.get("dtrain", OTHER)
+        evals = v.BOOSTER_EVAL_SETS.get(library)
+        if evals and len(args) > 3:
+            kwargs = {**kwargs, evals: args[3]}
+        booster = Value("model", name=f"{library}.{name}", ident=id(node))
+        trained = self.training(node, data, name == "cv", booster, kwargs)
+        return trained if name == "train" else OTHER
 
     def split(self, node: ast.Call, name: str, args: list) -> Value:
         """A train/test split: resampled rows reaching it, a shuffle of time-ordered rows."""
@@ -235,7 +257,7 @@ class Calls:
         pending = frozenset(s for s in data.taints if s.rows == PENDING)
         trained = replace(model, trained=data.rows, pending=pending, trained_at=(cell, line))
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
-        if isinstance(target, ast.Name):
+        if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
             state.env[target.id] = trained
         return trained
 

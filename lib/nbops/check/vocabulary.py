@@ -52,6 +52,20 @@ SEARCHES = words(
 # Combinators of steps: a transformer when a step is one, a model when a step is a model.
 PIPELINES = words("Pipeline make_pipeline FeatureUnion make_union DataFrameMapper")
 MODEL_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "imblearn"})
+# The boosting libraries' own API: their data containers hold rows (and labels), and their
+# `train` / `cv` functions fit a booster on one (`lgb.train(params, lgb.Dataset(X, y))`).
+BOOSTING_LIBRARIES = frozenset({"xgboost", "lightgbm", "catboost"})
+BOOSTER_DATA = words("Dataset DMatrix QuantileDMatrix DeviceQuantileDMatrix Pool")
+BOOSTER_FUNCTIONS = words("train cv")
+# Where each library's `train` / `cv` takes its training data: position and keyword.
+BOOSTER_TRAIN_DATA = {
+    "lightgbm": (1, "train_set"),
+    "xgboost": (1, "dtrain"),
+    "catboost": (0, "pool"),
+}
+# `lgb.train(params, dtrain, rounds, [dvalid])`, `xgb.train(params, dtrain, rounds, watchlist)`:
+# the evaluation sets given by position.
+BOOSTER_EVAL_SETS = {"lightgbm": "valid_sets", "xgboost": "evals"}
 CV_FUNCTIONS = words(
     "cross_val_score cross_validate cross_val_predict learning_curve validation_curve "
     "permutation_test_score"
@@ -70,8 +84,8 @@ GROUP_STATISTICS = STATISTICS | words("count nunique sum size")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
 INDEX_WORDS = words("idx index indices ind inds mask fold")
 CONTAINER_VIEWS = words("items values keys copy")
-# Attributes of data that describe its size or type, not its rows.
-SIZE_ATTRIBUTES = words("shape ndim size dtype dtypes nbytes")
+# Attributes of data that describe its size, type or columns, not its rows.
+SIZE_ATTRIBUTES = words("shape ndim size dtype dtypes nbytes columns")
 # List methods that put their argument into the list (`rows.append(frame)`); not `add`, which
 # is also how a Keras model gets its layers.
 CONTAINER_FILLERS = words("append extend insert")
@@ -81,7 +95,9 @@ APPLY_METHODS = words("apply applymap map transform agg aggregate pipe")
 ROW_COMBINERS = words("merge join append combine_first update")
 SHUFFLED_SPLITTERS = frozenset({"ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit"})
 SHUFFLABLE_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold"})
-EVAL_SET_KEYWORDS = frozenset({"eval_set", "validation_data", "eval_X", "X_val", "valid_sets"})
+EVAL_SET_KEYWORDS = frozenset(
+    {"eval_set", "validation_data", "eval_X", "X_val", "valid_sets", "evals"}
+)
 # Calls that read back rows saved earlier (`pickle.load(handle)`).
 SOURCE_LOADERS = words("pickle.load joblib.load numpy.load dill.load cloudpickle.load")
 SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_", "loadtxt", "genfromtxt", "randn")
