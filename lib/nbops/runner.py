@@ -150,7 +150,9 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
 
 
 def _join_tracking(alongside: Alongside, record: dict[str, Any]) -> tracking.Tracked:
-    """The MLflow run `alongside` opened (waiting for it if need be), noted in the record."""
+    """The MLflow run `alongside` opened, noted in the record, once it is done (the report
+    renderer it warms must not be shared while it still uses it)."""
+    alongside.join()
     tracked = alongside.tracked()
     record["mlflow"] = tracked.record
     record.setdefault("timings", {}).update(alongside.timings)

@@ -19,7 +19,12 @@ targets of issue 13 are met. Phases are cut at marks every version of nbops leav
     report         the last cell's end -> report.html written (kernel shutdown included)
     tracking       report.html written -> the process exits (what is left of the MLflow work)
 
-    python tests/bench/bench_run.py [--repeat N] [--notebook PATH]
+The `cpu` column is the user+system CPU seconds of the whole process tree (kernel included):
+on a loaded machine it moves far less than wall time. `--baseline REF` adds `nbops off/on` rows
+for the nbops of git revision REF (its `lib/` exported to a temporary folder and put first on
+PYTHONPATH), measured in the same interleaved loop.
+
+    python tests/bench/bench_run.py [--repeat N] [--notebook PATH] [--baseline REF]
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,16 +44,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PHASES = ("cli start", "before kernel", "kernel start", "cells", "report", "tracking", "total")
+COLUMNS = (*PHASES, "cpu")
 TARGET_RATIO, AIM_RATIO, TARGET_TRACKING_S = 1.5, 1.3, 2.0
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Launch time (epoch seconds) and wall seconds of one command, which must succeed."""
-    launched, started = time.time(), time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Launch time (epoch seconds), wall seconds and CPU seconds of one command (which must
+    succeed); the CPU counts every process it started and reaped."""
+    launched, started, cpu = time.time(), time.perf_counter(), _children_cpu()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"{' '.join(command[:3])} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return launched, time.perf_counter() - started
+    return launched, time.perf_counter() - started, _children_cpu() - cpu
+
+
+def export_lib(ref: str, target: Path) -> Path:
+    """The `lib/` folder of git revision `ref`, exported under `target`."""
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", ref, "lib"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "lib"
 
 
 def export_script(notebook: Path, target: Path) -> Path:
@@ -118,40 +141,56 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--notebook", type=Path, default=ROOT / "templates/classification.ipynb")
+    parser.add_argument("--baseline", metavar="REF", help="also measure the nbops of this git ref")
     args = parser.parse_args()
-    results: dict[str, list[dict]] = {"plain": [], "papermill": [], "nbops off": [], "nbops on": []}
     print(f"load average before: {load_average()}")
     with tempfile.TemporaryDirectory(prefix="nbops-bench-") as scratch:
-        scratch = Path(scratch)
-        env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-        env["MPLBACKEND"] = "Agg"
-        for name in ("NBOPS_TRACKING", "MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID", "NBOPS_RUN_DIR"):
-            env.pop(name, None)
-        off = dict(env, NBOPS_TRACKING="off")
-        runs_dir = scratch / "runs"
-        nbops = [str(BIN / "nbops"), "run", str(args.notebook), "--runs-dir", str(runs_dir)]
-        # The plain script logs into a store of the same kind, its results in a folder of its own.
-        plain_env = dict(
-            env,
-            NBOPS_RUN_DIR=str(scratch / "plain"),
-            MLFLOW_TRACKING_URI=f"sqlite:///{(scratch / 'plain-mlflow.db').as_posix()}",
-        )
-        plain = [str(BIN / "python"), str(export_script(args.notebook, scratch / "notebook.py"))]
-        paper_out = scratch / "papermill.ipynb"
-        papermill = [str(BIN / "papermill"), str(args.notebook), str(paper_out), "--cwd", str(ROOT)]
-        paper_env = dict(off, NBOPS_RUN_DIR=str(scratch / "paper"))
-        # A first run creates each store (schema migrations): a one-off, not timed.
-        timed(nbops, env)
-        timed(plain, plain_env)
-        for _ in range(args.repeat):
-            launched, wall = timed(plain, plain_env)
-            results["plain"].append({"total": wall})
-            launched, wall = timed(papermill, paper_env)
-            results["papermill"].append(papermill_phases(launched, wall, paper_out))
-            for name, run_env in (("nbops off", off), ("nbops on", env)):
-                launched, wall = timed(nbops, run_env)
-                results[name].append(nbops_phases(launched, wall, newest_run(runs_dir)))
+        results = measure(args, Path(scratch))
     report(args, results)
+
+
+def measure(args: argparse.Namespace, scratch: Path) -> dict[str, list[dict]]:
+    """Every mode `args.repeat` times, interleaved; one dict of phase seconds per run."""
+    env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env["MPLBACKEND"] = "Agg"
+    for name in ("NBOPS_TRACKING", "MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID", "NBOPS_RUN_DIR"):
+        env.pop(name, None)
+    # The plain script logs into a store of the same kind, its results in a folder of its own.
+    plain_env = dict(
+        env,
+        NBOPS_RUN_DIR=str(scratch / "plain"),
+        MLFLOW_TRACKING_URI=f"sqlite:///{(scratch / 'plain-mlflow.db').as_posix()}",
+    )
+    plain = [str(BIN / "python"), str(export_script(args.notebook, scratch / "notebook.py"))]
+    paper_out = scratch / "papermill.ipynb"
+    papermill = [str(BIN / "papermill"), str(args.notebook), str(paper_out), "--cwd", str(ROOT)]
+    paper_env = dict(env, NBOPS_TRACKING="off", NBOPS_RUN_DIR=str(scratch / "paper"))
+    nbops_modes = {"": env}
+    if args.baseline:
+        lib = export_lib(args.baseline, scratch / "baseline")
+        nbops_modes[f" @{args.baseline}"] = dict(env, PYTHONPATH=str(lib))
+    runs = {}
+    for suffix, base_env in nbops_modes.items():
+        runs_dir = scratch / f"runs{suffix.replace(' @', '-')}"
+        command = [str(BIN / "python"), "-m", "nbops", "run", str(args.notebook)]
+        runs[suffix] = (command + ["--runs-dir", str(runs_dir)], runs_dir, base_env)
+    # A first run creates each store (schema migrations): a one-off, not timed.
+    for command, _, base_env in runs.values():
+        timed(command, base_env)
+    timed(plain, plain_env)
+    results: dict[str, list[dict]] = {"plain": [], "papermill": []}
+    for _ in range(args.repeat):
+        launched, wall, cpu = timed(plain, plain_env)
+        results["plain"].append({"total": wall, "cpu": cpu})
+        launched, wall, cpu = timed(papermill, paper_env)
+        results["papermill"].append(papermill_phases(launched, wall, paper_out) | {"cpu": cpu})
+        for suffix, (command, runs_dir, base_env) in runs.items():
+            for mode in ("off", "on"):
+                run_env = dict(base_env, NBOPS_TRACKING=mode)
+                launched, wall, cpu = timed(command, run_env)
+                phases = nbops_phases(launched, wall, newest_run(runs_dir)) | {"cpu": cpu}
+                results.setdefault(f"nbops {mode}{suffix}", []).append(phases)
+    return results
 
 
 def report(args: argparse.Namespace, results: dict[str, list[dict]]) -> None:
@@ -159,16 +198,20 @@ def report(args: argparse.Namespace, results: dict[str, list[dict]]) -> None:
     base = statistics.median(r["total"] for r in results["plain"])
     print(f"notebook: {args.notebook.resolve().relative_to(ROOT)}  repeats: {args.repeat}  "
           f"load average after: {load_average()}  (median seconds per phase)")  # fmt: skip
-    print(f"{'':<10}" + "".join(f"{phase:>14}" for phase in PHASES) + f"{'x plain':>9}")
+    print(f"{'':<18}" + "".join(f"{phase:>14}" for phase in COLUMNS) + f"{'x plain':>9}")
     medians = {}
     for name, rows in results.items():
-        medians[name] = {p: statistics.median(r[p] for r in rows) for p in PHASES if p in rows[0]}
+        medians[name] = {p: statistics.median(r[p] for r in rows) for p in COLUMNS if p in rows[0]}
         cells = "".join(
-            f"{medians[name][p]:>14.2f}" if p in medians[name] else f"{'-':>14}" for p in PHASES
+            f"{medians[name][p]:>14.2f}" if p in medians[name] else f"{'-':>14}" for p in COLUMNS
         )
-        print(f"{name:<10}{cells}{medians[name]['total'] / base:>8.2f}x")
+        print(f"{name:<18}{cells}{medians[name]['total'] / base:>8.2f}x")
     for name, rows in results.items():
-        print(f"{name:<10} totals: {[round(r['total'], 2) for r in rows]}")
+        print(f"{name:<18} totals: {[round(r['total'], 2) for r in rows]}")
+    base_cpu = statistics.median(r["cpu"] for r in results["plain"])
+    print(
+        "cpu x plain: " + ", ".join(f"{n} {m['cpu'] / base_cpu:.2f}x" for n, m in medians.items())
+    )
     ratio = medians["nbops on"]["total"] / base
     extra = medians["nbops on"]["total"] - medians["nbops off"]["total"]
     print(
