@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +24,10 @@ from typing import Any
 from nbops.files import read_json, write_json_atomic, write_text_atomic
 from nbops.process import die_with_parent
 from nbops.project import RunFolder
+from nbops.slow_imports import skip_unused
 
 _GRACE_SECONDS = 30
+_START_TIMEOUT_S = 60  # papermill's default wait for a kernel to be ready
 
 
 @dataclass
@@ -48,8 +50,14 @@ def execute(
     progress_bar: bool,
     timeout: float | None = None,
     kernel_log: Path | None = None,
+    kernel_arguments: Sequence[str] = (),
+    start_timeout: int = _START_TIMEOUT_S,
 ) -> Execution:
-    """Execute a notebook with papermill in a child process and report how it ended."""
+    """Execute a notebook with papermill in a child process and report how it ended.
+
+    `kernel_arguments` are added to the kernel's command line; `start_timeout` bounds the wait
+    for the kernel to be ready (longer when it waits for a handoff, see `nbops.handoff`).
+    """
     with tempfile.TemporaryDirectory(prefix="nbops-exec-") as scratch:
         spec_path, result_path = Path(scratch, "spec.json"), Path(scratch, "result.json")
         spec = {
@@ -62,6 +70,8 @@ def execute(
             "timeout": timeout,
             "result": str(result_path),
             "kernel_log": str(kernel_log or RunFolder(Path(scratch)).kernel_log),
+            "kernel_arguments": list(kernel_arguments),
+            "start_timeout": start_timeout,
             "parent": os.getpid(),
         }
         write_json_atomic(spec_path, spec)
@@ -124,6 +134,7 @@ def _child_main(spec_path: str) -> int:
     spec = read_json(spec_path)
     die_with_parent(signal.SIGKILL, spec.get("parent"))  # `kill -9 nbops` takes us down too
     _divert_stderr(spec["kernel_log"])
+    skip_unused()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -140,6 +151,8 @@ def _child_main(spec_path: str) -> int:
             progress_bar=spec["progress_bar"],
             execution_timeout=spec["timeout"],
             request_save_on_cell_execute=True,
+            start_timeout=spec["start_timeout"],
+            **({"extra_arguments": spec["kernel_arguments"]} if spec["kernel_arguments"] else {}),
         )
         result, code = {"status": "succeeded"}, 0
     except PapermillExecutionError as exc:

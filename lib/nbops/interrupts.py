@@ -17,8 +17,8 @@ from pathlib import Path
 
 from nbops.project import PAUSE_AT_ENV, PAUSE_READY_ENV
 
-# The stages `NBOPS_TEST_PAUSE_AT` may name: after MLflow opened the run and before the kernel
-# starts, before the report is rendered, before the run is logged to MLflow.
+# The stages `NBOPS_TEST_PAUSE_AT` may name: before the kernel starts (the MLflow run is being
+# opened meanwhile), before the report is rendered, before the run's files are logged to MLflow.
 STAGES = ("before-kernel", "report", "mlflow")
 _PAUSE_LIMIT_S = 120.0
 SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -22,6 +22,8 @@ TRACKING_ENV = "NBOPS_TRACKING"  # "off" turns MLflow tracking off
 THREADS_ENV = "NBOPS_THREADS"  # thread cap for BLAS/OpenMP in the kernel
 SWEEP_ENV = "NBOPS_SWEEP"  # JSON naming the sweep (and MLflow parent run) a run belongs to
 GIVEN_PARAMS_ENV = "NBOPS_GIVEN_PARAMS"  # comma-separated names of the parameters the user set
+# The file in which `nbops run` hands the kernel its MLflow run once it is open (nbops.handoff).
+TRACKING_HANDOFF_ENV = "NBOPS_TRACKING_HANDOFF"
 # Test-only: pause `nbops run` at a named stage (see nbops.interrupts.STAGES) until a signal
 # arrives, after creating the file named by NBOPS_TEST_PAUSE_READY. Never set in real use.
 PAUSE_AT_ENV = "NBOPS_TEST_PAUSE_AT"
@@ -208,6 +210,11 @@ class RunFolder:
     def data_sidecar(self) -> Path:
         """One JSON line per dataset the notebook read (path, sha256, rows)."""
         return self.path / ".data.jsonl"
+
+    @property
+    def tracking_handoff(self) -> Path:
+        """The MLflow run's variables for the kernel, written once the run is open."""
+        return self.path / ".tracking.json"
 
     @property
     def reserve(self) -> Path:

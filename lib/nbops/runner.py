@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nbops import interrupts, process, provenance, runs
 from nbops import params as params_mod
+from nbops.alongside import Alongside
 from nbops.errors import RunFailedError, RunInterruptedError, RunRecordError
 from nbops.files import write_bytes_atomic, write_json_atomic
 from nbops.mlflow import runs as tracking
@@ -104,12 +105,9 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     record["sweep"] = from_environment()
     write_json_atomic(folder.record, record)
     started = time.monotonic()
-    tracked = tracking.Tracked()
+    alongside = Alongside(run_dir, request.runs_dir, request.root, record, effective)
+    env.update(alongside.kernel_env)
     try:
-        tracked = tracking.start(run_dir, request.runs_dir, request.root, record, effective)
-        env.update(tracked.env)
-        record["mlflow"] = tracked.record
-        write_json_atomic(folder.record, record)
         interrupts.pause_at("before-kernel", signals)
         if signals.received:
             raise KeyboardInterrupt
@@ -125,6 +123,8 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
             progress_bar=request.progress_bar,
             timeout=request.timeout,
             kernel_log=folder.kernel_log,
+            kernel_arguments=alongside.kernel_arguments,
+            start_timeout=alongside.kernel_start_timeout,
         )
         record["status"] = execution.status
         if execution.error:
@@ -135,6 +135,9 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
         record["status"] = "failed"
         record["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     finally:
+        executed = time.monotonic()
+        tracked = _join_tracking(alongside, record)  # alongside never touches `record` itself
+        record["timings"]["execute_s"] = round(executed - started, 3)
         if record["status"] == "running":  # nbops itself crashed: say so, keep what exists
             record["status"] = "failed"
             record["error"] = {
@@ -144,6 +147,16 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
             }
         _finish(record, request, run_dir, effective, started, tracked, signals)
     return _outcome(run_dir, record, signals.received)
+
+
+def _join_tracking(alongside: Alongside, record: dict[str, Any]) -> tracking.Tracked:
+    """The MLflow run `alongside` opened, noted in the record, once it is done (the report
+    renderer it warms must not be shared while it still uses it)."""
+    alongside.join()
+    tracked = alongside.tracked()
+    record["mlflow"] = tracked.record
+    record.setdefault("timings", {}).update(alongside.timings)
+    return tracked
 
 
 def _hold_reserve(folder: RunFolder) -> None:
@@ -217,6 +230,7 @@ def _finish(
     note_signal()
     record["finished_at"] = runs.iso(runs.utc_now())
     record["duration_s"] = round(time.monotonic() - started, 3)
+    record.setdefault("timings", {})
     folder = RunFolder(run_dir)
     try:
         record["data"] = provenance.data_inputs(run_dir, effective, request.root)
@@ -228,6 +242,28 @@ def _finish(
             write_json_atomic(folder.metrics, {})
         except OSError as exc:
             problems[folder.metrics.name] = _reason(exc)
+
+    def outputs() -> None:  # runs while MLflow logs the parameters, metrics and datasets
+        begun = time.monotonic()
+        _write_outputs(record, run_dir, signals, problems, note_signal)
+        record["timings"]["report_s"] = round(time.monotonic() - begun, 3)
+
+    begun = time.monotonic()
+    tracking.finish(tracked or tracking.Tracked(), run_dir, request.root, record, outputs)
+    folder.tracking_handoff.unlink(missing_ok=True)
+    record["timings"]["finish_s"] = round(time.monotonic() - begun, 3)
+    _write_record(folder, record)
+
+
+def _write_outputs(
+    record: dict,
+    run_dir: Path,
+    signals: interrupts.Signals,
+    problems: dict[str, str],
+    note_signal: Callable[[], None],
+) -> None:
+    """The report, the model card and the list of missing files (a signal skips the report)."""
+    folder = RunFolder(run_dir)
     interrupts.pause_at("report", signals)
     note_signal()
     if signals.received:
@@ -251,9 +287,6 @@ def _finish(
     interrupts.pause_at("mlflow", signals)
     note_signal()
     record["missing"] = _missing(folder, record, problems)
-    if tracked is not None:
-        tracking.finish(tracked, run_dir, request.root, record)
-    _write_record(folder, record)
 
 
 def _reason(exc: BaseException) -> str:

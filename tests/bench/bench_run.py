@@ -1,32 +1,76 @@
 """Benchmark: what `nbops run` costs over running the same notebook as a plain Python script.
 
-Both sides execute the classification template with its defaults on the embedded data, with the
-same thread caps and hash seed; the baseline is the notebook exported by nbconvert to a script
-and run with `python`. Prints the median wall times and their ratio (measured in the same run).
+Four ways to execute a template (classification by default) with its defaults on the embedded
+data, with the same thread caps and hash seed, interleaved so drift in machine load hits them all:
 
-    python tests/bench/bench_run.py [--repeat N] [--notebook PATH]
+- plain: the notebook exported by nbconvert to a script and run with `python`; it logs to MLflow
+  in-process (its own sqlite store), as the notebook does when opened interactively;
+- papermill: the `papermill` command alone, tracking off;
+- nbops off: `nbops run` with NBOPS_TRACKING=off;
+- nbops on: `nbops run` with tracking (the default, the embedded store).
+
+Prints the median seconds of each phase and the total's ratio to the plain script, then whether the
+targets of issue 13 are met. Phases are cut at marks every version of nbops leaves behind:
+
+    cli start      launch -> run.json `started_at` (papermill: launch -> its own start)
+    before kernel  run.json `started_at` -> papermill's `start_time` in the executed notebook
+    kernel start   papermill's start -> the first cell's start
+    cells          the first cell's start -> the last cell's end
+    report         the last cell's end -> report.html written (kernel shutdown included)
+    tracking       report.html written -> the process exits (what is left of the MLflow work)
+
+The `cpu` column is the user+system CPU seconds of the whole process tree (kernel included):
+on a loaded machine it moves far less than wall time. `--baseline REF` adds `nbops off/on` rows
+for the nbops of git revision REF (its `lib/` exported to a temporary folder and put first on
+PYTHONPATH), measured in the same interleaved loop.
+
+    python tests/bench/bench_run.py [--repeat N] [--notebook PATH] [--baseline REF]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+PHASES = ("cli start", "before kernel", "kernel start", "cells", "report", "tracking", "total")
+COLUMNS = (*PHASES, "cpu")
+TARGET_RATIO, AIM_RATIO, TARGET_TRACKING_S = 1.5, 1.3, 2.0
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
-    """Wall seconds of one command, which must succeed."""
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Launch time (epoch seconds), wall seconds and CPU seconds of one command (which must
+    succeed); the CPU counts every process it started and reaped."""
+    launched, started, cpu = time.time(), time.perf_counter(), _children_cpu()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(command[:3])} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return launched, time.perf_counter() - started, _children_cpu() - cpu
+
+
+def export_lib(ref: str, target: Path) -> Path:
+    """The `lib/` folder of git revision `ref`, exported under `target`."""
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", ref, "lib"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "lib"
 
 
 def export_script(notebook: Path, target: Path) -> Path:
@@ -39,29 +83,143 @@ def export_script(notebook: Path, target: Path) -> Path:
     return target
 
 
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def notebook_marks(path: Path) -> tuple[float, float, float]:
+    """Papermill's start, the first cell's start and the last cell's end (epoch seconds)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c["metadata"]["papermill"] for c in nb["cells"] if c["cell_type"] == "code"]
+    starts = [_epoch(c["start_time"]) for c in cells if c.get("start_time")]
+    ends = [_epoch(c["end_time"]) for c in cells if c.get("end_time")]
+    return _epoch(nb["metadata"]["papermill"]["start_time"]), min(starts), max(ends)
+
+
+def papermill_phases(launched: float, wall: float, notebook: Path) -> dict[str, float]:
+    """Seconds per phase of a papermill run (everything before its own start is its CLI)."""
+    started, first_cell, last_cell = notebook_marks(notebook)
+    return {
+        "cli start": started - launched,
+        "before kernel": 0.0,
+        "kernel start": first_cell - started,
+        "cells": last_cell - first_cell,
+        "report": 0.0,
+        "tracking": launched + wall - last_cell,  # kernel shutdown and exit
+        "total": wall,
+    }
+
+
+def nbops_phases(launched: float, wall: float, run_dir: Path) -> dict[str, float]:
+    """Seconds per phase of an `nbops run`, from its run folder."""
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    if record["status"] != "succeeded":
+        sys.exit(f"{run_dir.name} ended {record['status']}: {record.get('error')}")
+    runner_start = _epoch(record["started_at"])
+    started, first_cell, last_cell = notebook_marks(run_dir / "notebook.ipynb")
+    report_done = (run_dir / "report.html").stat().st_mtime
+    return {
+        "cli start": runner_start - launched,
+        "before kernel": started - runner_start,
+        "kernel start": first_cell - started,
+        "cells": last_cell - first_cell,
+        "report": report_done - last_cell,
+        "tracking": launched + wall - report_done,
+        "total": wall,
+    }
+
+
+def newest_run(runs_dir: Path) -> Path:
+    return max((p for p in runs_dir.iterdir() if (p / "run.json").is_file()), key=os.path.getmtime)
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--notebook", type=Path, default=ROOT / "templates/classification.ipynb")
+    parser.add_argument("--baseline", metavar="REF", help="also measure the nbops of this git ref")
     args = parser.parse_args()
+    print(f"load average before: {load_average()}")
     with tempfile.TemporaryDirectory(prefix="nbops-bench-") as scratch:
-        scratch = Path(scratch)
-        env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-        env["MPLBACKEND"] = "Agg"
-        env["NBOPS_TRACKING"] = "off"
-        script = export_script(args.notebook, scratch / "notebook.py")
-        nbops = [str(BIN / "nbops"), "run", str(args.notebook), "--runs-dir", str(scratch / "runs")]
-        plain = [str(BIN / "python"), str(script)]
-        nbops_times, plain_times = [], []
-        for _ in range(args.repeat):  # interleaved, so drift in machine load hits both sides
-            plain_env = dict(env, NBOPS_RUN_DIR=str(scratch / "plain"))
-            plain_times.append(timed(plain, plain_env))
-            nbops_times.append(timed(nbops, env))
-    base, ours = statistics.median(plain_times), statistics.median(nbops_times)
-    print(f"notebook: {args.notebook.relative_to(ROOT)}  repeats: {args.repeat}")
-    print(f"plain python script   median {base:6.2f} s  runs {[round(t, 2) for t in plain_times]}")
-    print(f"nbops run             median {ours:6.2f} s  runs {[round(t, 2) for t in nbops_times]}")
-    print(f"ratio nbops/plain: {ours / base:.2f}x  (overhead {ours - base:+.2f} s per run)")
+        results = measure(args, Path(scratch))
+    report(args, results)
+
+
+def measure(args: argparse.Namespace, scratch: Path) -> dict[str, list[dict]]:
+    """Every mode `args.repeat` times, interleaved; one dict of phase seconds per run."""
+    env = dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env["MPLBACKEND"] = "Agg"
+    for name in ("NBOPS_TRACKING", "MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID", "NBOPS_RUN_DIR"):
+        env.pop(name, None)
+    # The plain script logs into a store of the same kind, its results in a folder of its own.
+    plain_env = dict(
+        env,
+        NBOPS_RUN_DIR=str(scratch / "plain"),
+        MLFLOW_TRACKING_URI=f"sqlite:///{(scratch / 'plain-mlflow.db').as_posix()}",
+    )
+    plain = [str(BIN / "python"), str(export_script(args.notebook, scratch / "notebook.py"))]
+    paper_out = scratch / "papermill.ipynb"
+    papermill = [str(BIN / "papermill"), str(args.notebook), str(paper_out), "--cwd", str(ROOT)]
+    paper_env = dict(env, NBOPS_TRACKING="off", NBOPS_RUN_DIR=str(scratch / "paper"))
+    nbops_modes = {"": env}
+    if args.baseline:
+        lib = export_lib(args.baseline, scratch / "baseline")
+        nbops_modes[f" @{args.baseline}"] = dict(env, PYTHONPATH=str(lib))
+    runs = {}
+    for suffix, base_env in nbops_modes.items():
+        runs_dir = scratch / f"runs{suffix.replace(' @', '-')}"
+        command = [str(BIN / "python"), "-m", "nbops", "run", str(args.notebook)]
+        runs[suffix] = (command + ["--runs-dir", str(runs_dir)], runs_dir, base_env)
+    # A first run creates each store (schema migrations): a one-off, not timed.
+    for command, _, base_env in runs.values():
+        timed(command, base_env)
+    timed(plain, plain_env)
+    results: dict[str, list[dict]] = {"plain": [], "papermill": []}
+    for _ in range(args.repeat):
+        launched, wall, cpu = timed(plain, plain_env)
+        results["plain"].append({"total": wall, "cpu": cpu})
+        launched, wall, cpu = timed(papermill, paper_env)
+        results["papermill"].append(papermill_phases(launched, wall, paper_out) | {"cpu": cpu})
+        for suffix, (command, runs_dir, base_env) in runs.items():
+            for mode in ("off", "on"):
+                run_env = dict(base_env, NBOPS_TRACKING=mode)
+                launched, wall, cpu = timed(command, run_env)
+                phases = nbops_phases(launched, wall, newest_run(runs_dir)) | {"cpu": cpu}
+                results.setdefault(f"nbops {mode}{suffix}", []).append(phases)
+    return results
+
+
+def report(args: argparse.Namespace, results: dict[str, list[dict]]) -> None:
+    """Print the median phases, the ratios to the plain script and the targets."""
+    base = statistics.median(r["total"] for r in results["plain"])
+    print(f"notebook: {args.notebook.resolve().relative_to(ROOT)}  repeats: {args.repeat}  "
+          f"load average after: {load_average()}  (median seconds per phase)")  # fmt: skip
+    print(f"{'':<18}" + "".join(f"{phase:>14}" for phase in COLUMNS) + f"{'x plain':>9}")
+    medians = {}
+    for name, rows in results.items():
+        medians[name] = {p: statistics.median(r[p] for r in rows) for p in COLUMNS if p in rows[0]}
+        cells = "".join(
+            f"{medians[name][p]:>14.2f}" if p in medians[name] else f"{'-':>14}" for p in COLUMNS
+        )
+        print(f"{name:<18}{cells}{medians[name]['total'] / base:>8.2f}x")
+    for name, rows in results.items():
+        print(f"{name:<18} totals: {[round(r['total'], 2) for r in rows]}")
+    base_cpu = statistics.median(r["cpu"] for r in results["plain"])
+    print(
+        "cpu x plain: " + ", ".join(f"{n} {m['cpu'] / base_cpu:.2f}x" for n, m in medians.items())
+    )
+    ratio = medians["nbops on"]["total"] / base
+    extra = medians["nbops on"]["total"] - medians["nbops off"]["total"]
+    print(
+        f"target: nbops on <= {TARGET_RATIO}x plain (aim {AIM_RATIO}x): {ratio:.2f}x "
+        f"{'met' if ratio <= TARGET_RATIO else 'NOT met'}; tracking adds <= "
+        f"{TARGET_TRACKING_S:.0f} s over off: {extra:+.2f} s "
+        f"{'met' if extra <= TARGET_TRACKING_S else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import getpass
 import json
 import logging
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,25 +108,60 @@ def _user() -> str:
         return "unknown"
 
 
-def finish(tracked: Tracked, run_dir: Path, root: Path, record: dict[str, Any]) -> None:
-    """Log the run folder into its MLflow run and end it with the run's status; never raises."""
+def finish(
+    tracked: Tracked,
+    run_dir: Path,
+    root: Path,
+    record: dict[str, Any],
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Log the run folder into its MLflow run and end it with the run's status; never raises.
+
+    `meanwhile` (the runner's report and model card) runs on this thread while the parameters,
+    metrics and datasets are logged on another; the files are logged once it has returned.
+    """
+    meanwhile = meanwhile or (lambda: None)
     if tracked.run_id is None:
+        meanwhile()
         return
     try:
         client = store.client(tracked.uri)
     except Exception as exc:
+        meanwhile()
         record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
         return
+    failures: list[Exception] = []
+    records = threading.Thread(
+        target=_log_records,
+        args=(client, tracked.run_id, run_dir, root, record.get("data") or [], failures),
+        name="nbops-mlflow-records",
+    )
+    records.start()
     try:
-        folder = RunFolder(run_dir)
-        _log_params(client, tracked.run_id, read_json_object(folder.params))
-        _log_metrics(client, tracked.run_id, read_json_object(folder.metrics))
-        _log_datasets(client, tracked.run_id, record.get("data") or [], root)
+        meanwhile()
+    finally:
+        records.join()
+    try:
+        if failures:
+            raise failures[0]
         _log_files(client, tracked.run_id, run_dir, record)
     except Exception as exc:
         record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
     finally:
         _end(client, tracked, record)
+
+
+def _log_records(
+    client: Any, run_id: str, run_dir: Path, root: Path, data: list, failures: list[Exception]
+) -> None:
+    """Log parameters, metrics and datasets; a failure is appended to `failures`."""
+    folder = RunFolder(run_dir)
+    try:
+        _log_params(client, run_id, read_json_object(folder.params))
+        _log_metrics(client, run_id, read_json_object(folder.metrics))
+        _log_datasets(client, run_id, data, root)
+    except Exception as exc:
+        failures.append(exc)
 
 
 def _end(client: Any, tracked: Tracked, record: dict[str, Any]) -> None:

@@ -1,0 +1,81 @@
+"""What `nbops run` does while its kernel starts and runs, on a thread of its own.
+
+First it opens the MLflow run (importing mlflow, opening the store, creating the run: seconds)
+while the execution child imports papermill and the kernel starts, and hands the run to the
+kernel (`nbops.handoff`); then it loads the report renderer while the cells run. So neither
+waits in line before or after the notebook. The runner joins it before it touches the record.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from nbops import handoff
+from nbops.files import write_json_atomic
+from nbops.mlflow import runs as tracking
+from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV, RunFolder, tracking_enabled
+
+
+class Alongside(threading.Thread):
+    """Opens the MLflow run of a run folder and warms the report renderer; started at once."""
+
+    def __init__(
+        self, run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping
+    ) -> None:
+        super().__init__(name="nbops-alongside", daemon=True)
+        self.folder = RunFolder(run_dir)
+        self.tracking = tracking_enabled()
+        self._args = (run_dir, runs_dir, root, dict(record), dict(params))
+        self._tracked = tracking.Tracked(env={TRACKING_ENV: "off"})
+        self._opened = threading.Event()
+        self.timings: dict[str, float] = {}
+        self.start()
+
+    @property
+    def kernel_env(self) -> dict[str, str]:
+        """Variables for the kernel's environment: where its MLflow run will be handed over."""
+        if not self.tracking:
+            return {TRACKING_ENV: "off"}
+        return {TRACKING_HANDOFF_ENV: str(self.folder.tracking_handoff)}
+
+    @property
+    def kernel_arguments(self) -> list[str]:
+        """Kernel arguments that make the kernel wait for the handoff (none untracked)."""
+        return handoff.kernel_arguments() if self.tracking else []
+
+    @property
+    def kernel_start_timeout(self) -> int:
+        return handoff.KERNEL_START_TIMEOUT_S if self.tracking else 60
+
+    def tracked(self) -> tracking.Tracked:
+        """The MLflow run, once it is open (or known not to be)."""
+        self._opened.wait()
+        return self._tracked
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            if self.tracking:
+                self._open()
+        finally:
+            self._opened.set()
+            self.timings["tracking_start_s"] = round(time.monotonic() - started, 3)
+        started = time.monotonic()
+        try:
+            from nbops import report
+
+            report.warm()
+        except Exception:  # the report is rendered anyway at the end, only slower
+            pass
+        self.timings["report_warm_s"] = round(time.monotonic() - started, 3)
+
+    def _open(self) -> None:
+        run_dir, runs_dir, root, record, params = self._args
+        try:
+            self._tracked = tracking.start(run_dir, runs_dir, root, record, params)
+            write_json_atomic(self.folder.record, {**record, "mlflow": self._tracked.record})
+        finally:  # whatever happened, the kernel must not wait in vain
+            handoff.publish(self.folder.tracking_handoff, self._tracked.env)

@@ -1,0 +1,75 @@
+"""Issue 13, run overhead: the MLflow run handed to a kernel that is already starting, and the
+imports a run skips. Real kernels and real subprocesses; the speed itself is measured by
+tests/bench/bench_run.py, never asserted here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from nbops import handoff
+from nbops.project import MLFLOW_RUN_ID_ENV, TRACKING_ENV, TRACKING_HANDOFF_ENV
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.kernel
+def test_a_starting_kernel_waits_for_the_handoff_and_has_it_before_its_first_cell(tmp_path):
+    path = tmp_path / ".tracking.json"
+    env = {**os.environ, TRACKING_HANDOFF_ENV: str(path)}
+    # Handed over only after the kernel process has started: it must wait, not go on without.
+    later = threading.Timer(1.0, handoff.publish, (path, {MLFLOW_RUN_ID_ENV: "abc123"}))
+    later.start()
+    km, kc = start_new_kernel(extra_arguments=handoff.kernel_arguments(), env=env)
+    seen: list[str] = []
+    try:
+        reply = kc.execute_interactive(
+            f"import os; print(os.environ.get({MLFLOW_RUN_ID_ENV!r}), "
+            f"os.environ.get({TRACKING_HANDOFF_ENV!r}))",
+            output_hook=lambda msg: seen.append(msg["content"].get("text", "")),
+            timeout=60,
+        )
+        assert reply["content"]["status"] == "ok"
+        assert "".join(seen).split() == ["abc123", "None"]
+        assert reply["content"]["execution_count"] == 1  # the startup line is not a cell
+    finally:
+        later.cancel()
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_without_a_handoff_in_time_the_kernel_goes_on_untracked(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(TRACKING_HANDOFF_ENV, str(tmp_path / "never.json"))
+    monkeypatch.setenv(TRACKING_ENV, "on")
+    handoff.receive(limit=0.05)
+    assert os.environ[TRACKING_ENV] == "off"
+    assert "untracked" in capsys.readouterr().err
+
+
+def test_outside_nbops_run_receive_does_nothing(monkeypatch):
+    monkeypatch.delenv(TRACKING_HANDOFF_ENV, raising=False)
+    monkeypatch.setenv(TRACKING_ENV, "on")
+    handoff.receive(limit=0)
+    assert os.environ[TRACKING_ENV] == "on"
+
+
+def test_notebooks_still_read_and_validate_without_the_iri_grammar():
+    code = (
+        "import sys\n"
+        "from nbops.slow_imports import skip_unused\n"
+        "skip_unused()\n"
+        "import nbformat, papermill, nbconvert\n"
+        "nb = nbformat.read('templates/classification.ipynb', as_version=4)\n"
+        "nbformat.validate(nb)\n"
+        "print(sys.modules['rfc3987_syntax'] is None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "True"
