@@ -26,6 +26,7 @@ from nbops.kit.models import (
     make_param_grid,
     make_preprocessor,
     make_regressor,
+    predict_with_proba,
 )
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -79,6 +80,76 @@ def test_preprocessor_keeps_a_column_that_is_empty_in_a_fold() -> None:
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "sparse": [np.nan, np.nan, np.nan], "y": [0, 1, 0]})
     preprocessor = make_preprocessor(["x", "sparse"], [], max_categories=5)
     assert preprocessor.fit_transform(frame).shape == (3, 2)
+
+
+def test_boosting_preprocessor_gives_one_code_column_per_categorical_feature(
+    penguins: pd.DataFrame,
+) -> None:
+    X = penguins.drop(columns="species")
+    features = feature_types(penguins, "species")
+    preprocessor = make_preprocessor(
+        features.numeric, features.categorical, max_categories=20, model="hist_gradient_boosting"
+    ).fit(X)
+    new = X.head(2).copy()
+    new.loc[0, "island"] = "Atlantis"
+    new.loc[1, ["bill_length_mm", "sex"]] = [np.nan, np.nan]
+    encoded = preprocessor.transform(new)
+    # 5 numeric columns as they are, then island and sex as codes, under their own names
+    assert encoded.columns.tolist() == [*features.numeric, "island", "sex"]
+    assert encoded.loc[0, "bill_length_mm"] == X.loc[0, "bill_length_mm"]
+    assert np.isnan(encoded.loc[0, "island"])  # unseen island: missing, no error
+    assert encoded.loc[1, ["bill_length_mm", "sex"]].isna().all()  # gaps stay gaps
+    assert set(preprocessor.transform(X)["island"]) == {0.0, 1.0, 2.0}
+
+
+def test_boosting_splits_on_the_categorical_columns_natively(penguins: pd.DataFrame) -> None:
+    X, y = penguins.drop(columns="species"), penguins["species"]
+    features = feature_types(penguins, "species")
+    name = "hist_gradient_boosting"
+    preprocessor = make_preprocessor(
+        features.numeric, features.categorical, max_categories=20, model=name
+    )
+    classifier = make_classifier(
+        name,
+        n_estimators=20,
+        max_depth=None,
+        c=1.0,
+        max_iter=1,
+        random_state=0,
+        categorical=features.categorical,
+    )
+    model = Pipeline([("preprocess", preprocessor), ("classifier", classifier)]).fit(X, y)
+    flags = dict(zip(classifier.feature_names_in_, classifier.is_categorical_, strict=True))
+    assert flags == {**dict.fromkeys(features.numeric, False), "island": True, "sex": True}
+    assert model.score(X, y) > 0.9
+
+
+def test_boosting_refuses_more_categories_than_it_can_split_on() -> None:
+    with pytest.raises(KitError, match="MAX_CATEGORIES=300 .* at most 255"):
+        make_preprocessor(["x"], ["c"], max_categories=300, model="hist_gradient_boosting")
+    make_preprocessor(["x"], ["c"], max_categories=300, model="random_forest")  # one-hot: no limit
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_predict_with_proba_predicts_as_the_model_does(penguins: pd.DataFrame, name: str) -> None:
+    X, y = penguins.drop(columns="species"), penguins["species"]
+    features = feature_types(penguins, "species")
+    classifier = make_classifier(
+        name,
+        n_estimators=10,
+        max_depth=3,
+        c=1.0,
+        max_iter=500,
+        random_state=0,
+        categorical=features.categorical,
+    )
+    preprocessor = make_preprocessor(
+        features.numeric, features.categorical, max_categories=20, model=name
+    )
+    model = Pipeline([("preprocess", preprocessor), ("classifier", classifier)]).fit(X, y)
+    y_pred, y_proba = predict_with_proba(model, X)
+    assert y_pred.tolist() == model.predict(X).tolist()
+    assert y_proba == pytest.approx(model.predict_proba(X))
 
 
 @pytest.mark.parametrize(

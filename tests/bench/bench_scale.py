@@ -4,9 +4,10 @@ Each template runs with its own defaults under `nbops run` (tracking on, into a 
 folder), on the seeded table of `make_table.py`: classification predicts `label` (with `amount`
 dropped, it is derived from the same signal), regression predicts `amount` (with `label`
 dropped), drift compares two tables of the same size drawn with different seeds. Prints wall
-time, peak RSS of the whole process tree (nbops and every descendant: kernel, subprocesses),
-the executed notebook's and report.html's sizes, the 1M/100k time ratio, and the issue's targets
-met or not.
+time, CPU time and peak RSS of the whole process tree (nbops and every descendant: kernel,
+subprocesses), the executed notebook's and report.html's sizes, the 1M/100k time ratio, and the
+issue's targets met or not, with the load average before and after (wall times only compare at
+a similar load; CPU time is the work done). `--cells` adds each run's five slowest cells.
 
 At the first size, classification and regression run again with `--threads 2` and their
 metrics must be identical. 100k rows (with the 2-thread reruns) takes about 4 minutes on an idle
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -103,6 +105,7 @@ def run_template(
     for name, value in PARAMS[template](data).items():
         command += ["--set", f"{name}={json.dumps(value) if isinstance(value, list) else value}"]
     command += ["--runs-dir", str(runs_dir), "--name", "scale", "--no-progress"]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -111,6 +114,7 @@ def run_template(
     sampler.start()
     output, _ = process.communicate()
     wall = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     sampler.done.set()
     sampler.join()
     if process.returncode:
@@ -118,12 +122,36 @@ def run_template(
     run_dir = max(runs_dir.glob(f"*{template}*scale"), key=lambda p: p.stat().st_mtime)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     return {
+        "cells": slowest_cells(run_dir / "notebook.ipynb"),
         "wall": wall,
+        "cpu": cpu,
         "rss": sampler.peak,
         "notebook": (run_dir / "notebook.ipynb").stat().st_size,
         "report": (run_dir / "report.html").stat().st_size,
         "metrics": metrics,
     }
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of every finished descendant so far (kernel included): on a
+    loaded machine, wall time says how long a run waited, CPU time how much work it did."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def slowest_cells(notebook: Path, count: int = 5) -> list[tuple[float, int, str]]:
+    """The `count` slowest code cells of an executed notebook: (seconds, index, first line).
+
+    papermill writes each cell's duration into the cell's metadata.
+    """
+    cells = json.loads(notebook.read_text())["cells"]
+    timed = [
+        (cell["metadata"].get("papermill", {}).get("duration") or 0.0, index, cell["source"])
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "code"
+    ]
+    timed = [(s, i, "".join(src).strip().splitlines()[0][:60]) for s, i, src in timed]
+    return sorted(timed, reverse=True)[:count]
 
 
 def verdicts(template: str, result: dict, base: dict | None) -> list[str]:
@@ -142,6 +170,14 @@ def verdicts(template: str, result: dict, base: dict | None) -> list[str]:
     return missed
 
 
+def load_average() -> str:
+    """The machine's load: on 2 shared cores, wall times only compare at a similar load."""
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"load average (1/5/15 min): {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_sizes = [100_000, 1_000_000] if os.environ.get("NBOPS_BENCH_1M") else [100_000]
@@ -150,15 +186,17 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="where the generated tables are cached (default: scratch)"
     )
+    parser.add_argument("--cells", action="store_true", help="print each run's five slowest cells")
     parser.add_argument(
         "--skip-threads", action="store_true", help="skip the 2-thread rerun at the first size"
     )
     args = parser.parse_args()
     env = dict(os.environ, MPLBACKEND="Agg")
     env.pop("NBOPS_TRACKING", None)  # the defaults: tracking on
+    print(load_average())
     print(
-        f"{'template':<15}{'rows':>9}{'time s':>9}{'peak RSS GB':>13}{'notebook MB':>13}"
-        f"{'report MB':>11}{'x 100k':>8}  targets (1M)"
+        f"{'template':<15}{'rows':>9}{'time s':>9}{'CPU s':>8}{'peak RSS GB':>13}"
+        f"{'notebook MB':>13}{'report MB':>11}{'x 100k':>8}  targets (1M)"
     )
     with tempfile.TemporaryDirectory(prefix="nbops-bench-scale-") as scratch:
         data_dir = args.data_dir or Path(scratch)
@@ -172,11 +210,15 @@ def main() -> None:
                 missed = verdicts(template, result, base)
                 verdict = "met" if not missed else "NOT met: " + ", ".join(missed)
                 print(
-                    f"{template:<15}{rows:>9}{result['wall']:>9.1f}{result['rss'] / GB:>13.2f}"
+                    f"{template:<15}{rows:>9}{result['wall']:>9.1f}{result['cpu']:>8.1f}"
+                    f"{result['rss'] / GB:>13.2f}"
                     f"{result['notebook'] / MB:>13.2f}{result['report'] / MB:>11.2f}{ratio:>8}"
                     f"  {verdict if rows >= 1_000_000 else '(' + verdict + ')'}",
                     flush=True,
                 )
+                if args.cells:
+                    for seconds, index, line in result["cells"]:
+                        print(f"{'':<15}{seconds:>9.1f} s  cell {index}: {line}", flush=True)
                 base = base or result
             if template != "drift" and not args.skip_threads:
                 rows = args.sizes[0]
@@ -187,6 +229,7 @@ def main() -> None:
                     f"{'identical (met)' if same else 'DIFFER (NOT met)'}",
                     flush=True,
                 )
+    print(load_average())
     print("targets at 1M rows: classification/regression <= 300 s, drift <= 120 s, RSS <= 4 GB,")
     print("notebook <= 5 MB, report <= 10 MB, 1M time <= 12x 100k time (in brackets below 1M)")
 
