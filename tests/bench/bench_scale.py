@@ -10,9 +10,9 @@ issue's targets met or not, with the load average before and after (wall times o
 a similar load; CPU time is the work done). `--cells` adds each run's five slowest cells.
 
 At the first size, classification and regression run again with `--threads 2` and their
-metrics must be identical. 100k rows (with the 2-thread reruns) takes about 4 minutes on an idle
-2-core machine; 1M rows adds about 10 minutes, so it is opt-in: NBOPS_BENCH_1M=1 (or
---sizes 100000 1000000).
+metrics must be identical. 100k rows (with the 2-thread reruns) takes about 12 minutes on this
+2-core machine at a load average of 5; 1M rows adds about 8 minutes at a load of 1-2 (11 at a
+load of 5), so it is opt-in: NBOPS_BENCH_1M=1 (or --sizes 100000 1000000).
 
     python tests/bench/bench_scale.py [--sizes 100000 1000000] [--templates classification ...]
 """
