@@ -20,7 +20,7 @@ MODEL: {choice: [a, b]}
 """
 
 
-def test_a_study_runs_six_trials_then_resumes_to_eight(
+def test_a_study_runs_four_trials_then_resumes_to_six(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.chdir(ROOT)
@@ -29,23 +29,23 @@ def test_a_study_runs_six_trials_then_resumes_to_eight(
     argv = ["tune", NOTEBOOK, "--space", str(space), "--metric", "score", "--jobs", "2"]
     argv += ["--runs-dir", str(runs_dir), "--study", "demo", "--no-progress"]
 
-    assert main([*argv, "--trials", "6"]) == 0, capsys.readouterr().err
+    assert main([*argv, "--trials", "4"]) == 0, capsys.readouterr().err
     assert main([*argv, "--trials", "2"]) == 0, capsys.readouterr().err
 
     import optuna
 
     study = optuna.load_study(study_name="demo", storage=f"sqlite:///{runs_dir / 'optuna.db'}")
-    assert [t.number for t in study.trials] == list(range(8))
+    assert [t.number for t in study.trials] == list(range(6))
     assert {t.state.name for t in study.trials} == {"COMPLETE"}
     assert study.direction.name == "MAXIMIZE"
     runs = run_folders(runs_dir)
-    assert len(runs) == 8
+    assert len(runs) == 6
     assert {t.user_attrs["nbops.run_id"] for t in study.trials} == {p.name for p in runs}
     first, second = sorted(p for p in runs_dir.iterdir() if (p / "sweep.json").is_file())
-    assert len(read(first / "sweep.json")["runs"]) == 6
+    assert len(read(first / "sweep.json")["runs"]) == 4
     assert len(read(second / "sweep.json")["runs"]) == 2
     rows = summary_rows(second)  # the resumed sweep summarises the whole study
-    assert [int(row["trial"]) for row in rows] == list(range(8))
+    assert [int(row["trial"]) for row in rows] == list(range(6))
     best = yaml.safe_load((second / "best.yaml").read_text(encoding="utf-8"))
     best_run = next(p for p in runs if p.name == study.best_trial.user_attrs["nbops.run_id"])
     assert best == read(best_run / "params.json")

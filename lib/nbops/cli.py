@@ -33,7 +33,7 @@ LAB_PORT = 8888
 
 
 def _positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (threads, jobs)."""
+    """An argparse type: a whole number of at least 1 (thread counts)."""
     try:
         value = int(text)
     except ValueError:
@@ -511,7 +511,7 @@ def _sweep_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("-f", "--params-file", type=Path, help="YAML file of fixed values")
-    parser.add_argument("--jobs", type=_positive_int, default=1, help="runs at a time (default 1)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
     parser.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
     )
