@@ -32,6 +32,7 @@ HOST = "127.0.0.1"
 SERVE_PORT = 5001
 UI_PORT = 5000
 STOP_GRACE_S = 10.0
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _POLL_S = 0.5
 
 
@@ -104,17 +105,24 @@ def run_server(command: Sequence[str], env: Mapping[str, str], *, ready_url: str
 @contextmanager
 def server(command: Sequence[str], env: Mapping[str, str]) -> Iterator[subprocess.Popen]:
     """Start `command` in a new session; on exit (or SIGTERM) stop its whole process group."""
+    # Ctrl-C must stop the server even when nbops inherited SIGINT ignored or blocked (a shell
+    # script's `&` job, some test runners' workers): take both signals back explicitly.
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, set(_STOP_SIGNALS))
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
+    }
     process = subprocess.Popen(list(command), env=dict(env), start_new_session=True)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield process
     finally:
-        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits
         try:
             stop_group(process)
         finally:
-            signal.signal(signal.SIGINT, interrupt)
-            signal.signal(signal.SIGTERM, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:
