@@ -20,6 +20,15 @@ RUN_DIR_ENV = "NBOPS_RUN_DIR"  # the run folder of a managed run
 RUN_ID_ENV = "NBOPS_RUN_ID"  # the run id (the run folder's name)
 TRACKING_ENV = "NBOPS_TRACKING"  # "off" turns MLflow tracking off
 THREADS_ENV = "NBOPS_THREADS"  # thread cap for BLAS/OpenMP in the kernel
+# the variables BLAS/OpenMP libraries read for their thread count, set to the cap in a kernel
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+DEFAULT_THREADS = "1"
 SWEEP_ENV = "NBOPS_SWEEP"  # JSON naming the sweep (and MLflow parent run) a run belongs to
 GIVEN_PARAMS_ENV = "NBOPS_GIVEN_PARAMS"  # comma-separated names of the parameters the user set
 # The file in which `nbops run` hands the kernel its MLflow run once it is open (nbops.handoff).

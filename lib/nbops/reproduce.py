@@ -31,10 +31,10 @@ from nbops.project import (
     ROOT_ENV,
     RUN_DIR_ENV,
     RUN_ID_ENV,
+    THREAD_VARIABLES,
     TRACKING_ENV,
     RunFolder,
 )
-from nbops.runner import THREAD_VARIABLES
 
 SANITIZER = Path(__file__).with_name("sanitize.cfg")
 MAX_DIFF_LINES = 24

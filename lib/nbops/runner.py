@@ -21,24 +21,18 @@ from nbops.errors import RunFailedError, RunInterruptedError, RunRecordError
 from nbops.files import write_bytes_atomic, write_json_atomic
 from nbops.mlflow import runs as tracking
 from nbops.project import (
+    DEFAULT_THREADS,
     GIVEN_PARAMS_ENV,
     ROOT_ENV,
     RUN_DIR_ENV,
     RUN_ID_ENV,
+    THREAD_VARIABLES,
     THREADS_ENV,
     RunFolder,
     relative_to,
 )
 from nbops.sweep.membership import from_environment
 
-THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-)
-DEFAULT_THREADS = "1"
 _RESERVE_BYTES = 256 * 1024  # room for run.json and the MLflow end of a run on a full disk
 
 
