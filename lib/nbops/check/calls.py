@@ -17,6 +17,7 @@ from nbops.check.values import (
     OTHER,
     RESAMPLE,
     STATISTIC,
+    Step,
     Value,
     argument,
     contains,
@@ -28,6 +29,10 @@ from nbops.check.values import (
 )
 
 PENDING = "labelled"  # a step on labelled rows: a leak once a split or CV divides them
+# A step on a training split: a leak once that split is divided again (a validation split, folds)
+# and a model is scored on the rows carved out of it.
+REFIT = "training"
+UNCONFIRMED = frozenset({PENDING, REFIT})
 
 
 class Calls:
@@ -209,6 +214,8 @@ class Calls:
             step = self.state.step_at(FIT, node, name, data, _rows(data.roles))
         elif not data.roles and name not in v.NOTE_ONLY:  # rows of unknown origin: a later
             step = self.state.step_at(FIT, node, name, data, PENDING)  # split confirms it
+        elif data.roles == {v.TRAIN} and name not in v.NOTE_ONLY:  # validation rows carved
+            step = self.state.step_at(FIT, node, name, data, REFIT)  # out of it later confirm it
         fitted = replace(transformer, fit_taint=step)
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name):
@@ -243,7 +250,7 @@ class Calls:
         cell, line, _ = state.where(node)
         if cross_validated or data.roles & v.TRAINING:
             for step in sorted(data.taints, key=lambda t: (t.cell, t.line, t.col)):
-                if step.rows == PENDING:
+                if step.rows in UNCONFIRMED:
                     continue
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
@@ -254,7 +261,7 @@ class Calls:
                 state.record(f.TEST_AS_EVAL_SET, state.where(node), subject=keyword)
         if model is None or model.kind not in ("model", "search"):
             return model or OTHER
-        pending = frozenset(s for s in data.taints if s.rows == PENDING)
+        pending = frozenset(s for s in data.taints if s.rows in UNCONFIRMED)
         trained = replace(model, trained=data.rows, pending=pending, trained_at=(cell, line))
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
@@ -274,10 +281,11 @@ class Calls:
         if held_out(data.rows, model.trained):
             cell, line = model.trained_at
             state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), subject=f"{cell}:{line}")
+        own_rows = seen(data.rows, model.trained)  # a training score: no held-out row in it
         for step in sorted(model.pending, key=lambda s: (s.cell, s.line, s.col)):
-            if seen(data.rows, step.source):
+            if seen(data.rows, step.source) and not (own_rows and step.rows == REFIT):
                 place = (step.cell, step.line, step.col)
-                confirmed = replace(step, rows="full")
+                confirmed = replace(step, rows=_confirmed_rows(step))
                 reached = model.trained_at
                 state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
 
@@ -322,10 +330,17 @@ def _undersampled(data: Value) -> Value:
 
 def _confirmed(data: Value) -> Value:
     """Data about to be split: steps on its labelled rows now saw the held-out rows too."""
-    if not any(step.rows == PENDING for step in data.taints):
+    if not any(step.rows in UNCONFIRMED for step in data.taints):
         return data
-    taints = {replace(s, rows="full") if s.rows == PENDING else s for s in data.taints}
+    taints = {
+        replace(s, rows=_confirmed_rows(s)) if s.rows in UNCONFIRMED else s for s in data.taints
+    }
     return replace(data, taints=frozenset(taints))
+
+
+def _confirmed_rows(step: Step) -> str:
+    """What the rows of an unconfirmed step turn out to be once they are divided."""
+    return "refolded" if step.rows == REFIT else "full"
 
 
 def _of_missingness(node: ast.Call) -> bool:

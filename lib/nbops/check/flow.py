@@ -317,6 +317,8 @@ class Flow:
             base = self.eval(node.value)
             if base.kind == "data" and node.attr in v.SIZE_ATTRIBUTES:
                 return OTHER  # `X.shape[1]`: a number, not rows (a Keras `Input(shape=...)`)
+            if base.kind == "instance":  # `self.estimator`: an attribute, not the object itself
+                return OTHER
             return base if base.kind != "module" else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)

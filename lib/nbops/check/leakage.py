@@ -22,6 +22,7 @@ ROWS = {
     "full": "the full data before the train/test split",
     "mixed": "rows that include the test split",
     "labelled": "the labelled rows before they are split",
+    "refolded": "the training split before validation rows were carved out of it",
 }
 
 
@@ -35,6 +36,8 @@ def _step(fact: Fact) -> str:
 
 
 def _step_fix(fact: Fact) -> str:
+    if fact.step.kind == FIT and fact.step.rows == "refolded":
+        return "fit it inside a Pipeline so that each validation part is left out of the fit"
     if fact.step.kind == FIT:
         return "fit it inside a Pipeline on the training split"
     if fact.step.kind == RESAMPLE:
@@ -202,7 +205,9 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     `Dataset` / `DMatrix` / `Pool`) or a cross-validation.
     A statistic of a Kaggle-style `train.csv`, or of a frame only named `X_train_...` (labelled
     rows that no split produced yet), counts
-    once a split or a `KFold().split` divides those rows, or the model is scored on them.
+    once a split or a `KFold().split` divides those rows, or the model is scored on them; a fit
+    on the training split counts once validation rows carved out of that split (a second split,
+    folds) score a model trained on the rest.
     Silent when the result never reaches a model, for row-wise statistics (`axis=1`, also
     `df.apply(f, axis=1)`), shares of missing values, and one-hot/ordinal encoders (they only
     learn the categories). A transformer fitted on the test split alone is NB305, not NB301.
