@@ -50,6 +50,9 @@ class Calls:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
+            for prediction in (*args, *kwargs.values()):
+                if prediction.predicted_by is not None:
+                    self.measured(node, prediction.predicted_by, prediction)
         elif name == "resample" and literal(node, "replace") is not False:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
@@ -162,7 +165,11 @@ class Calls:
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
-            return first if attr != "score" else OTHER
+            if attr in v.SCORE_METHODS:
+                self.measured(node, receiver, first)
+                return OTHER
+            made = replace(receiver, parts=(), predicted_by=None)
+            return replace(first, predicted_by=made) if receiver.trained else first
         if attr == "split" and receiver.kind == "splitter":
             self.folded(node)
             return OTHER
@@ -255,7 +262,8 @@ class Calls:
         if model is None or model.kind not in ("model", "search"):
             return model or OTHER
         pending = frozenset(s for s in data.taints if s.rows == PENDING)
-        trained = replace(model, trained=data.rows, pending=pending, trained_at=(cell, line))
+        rows = data.rows | model.trained if model.name in v.KERAS_MODELS else data.rows
+        trained = replace(model, trained=rows, pending=pending, trained_at=(cell, line))
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
             state.env[target.id] = trained
@@ -280,6 +288,20 @@ class Calls:
                 confirmed = replace(step, rows="full")
                 reached = model.trained_at
                 state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
+
+    def measured(self, node: ast.Call, model: Value, data: Value) -> None:
+        """A metric of a trained model on `data`: on rows it was trained on (its training split
+        included) or on rows held out from them."""
+        if not model.trained or not data.rows or v.is_unsupervised(model.name):
+            return
+        cell, line = model.trained_at
+        if seen(data.rows, model.trained) or overlap(data.rows, model.trained):
+            kind = f.MEASURED_ON_TRAINING_ROWS
+        elif held_out(data.rows, model.trained):
+            kind = f.MEASURED_ON_HELD_OUT_ROWS
+        else:
+            return
+        self.state.record(kind, self.state.where(node), subject=f"{cell}:{line}")
 
     def scored(self, node: ast.Call, model: Value, data: Value) -> None:
         """A score or prediction on `data`: rows the model was trained on, rows a step on the

@@ -123,6 +123,12 @@ CODES = {
 }
 
 
+# Facts that only qualify others: where models are scored and measured.
+CONTEXT = frozenset(
+    {f.SCORED_ON_HELD_OUT_ROWS, f.MEASURED_ON_TRAINING_ROWS, f.MEASURED_ON_HELD_OUT_ROWS}
+)
+
+
 @lru_cache(maxsize=1)
 def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     """The NB30x findings of a notebook: one per code and place, the first fact found wins."""
@@ -130,7 +136,7 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     facts = run_flow(nb)
     checked = {fact.subject for fact in facts if fact.kind == f.SCORED_ON_HELD_OUT_ROWS}
     for fact in facts:
-        if fact.kind == f.SCORED_ON_HELD_OUT_ROWS or _diagnostic_score(fact, checked):
+        if fact.kind in CONTEXT or _diagnostic_score(fact, checked):
             continue
         code = code_of(fact)
         message = _reaches_training(fact) if fact.kind == f.STEP_REACHES_TRAINING else None
@@ -246,7 +252,11 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     `RandomUnderSampler`, `TomekLinks`, ...): they drop rows, so no test row reaches training
     through them. Rows read back with `pickle.load`, taken apart with
     `.loc['train']`, `align`ed, `shuffle`d together or merged with a lookup table keep their
-    lineage.
+    lineage; a dataset loaded as its training and test parts at once
+    (`(x_train, y_train), (x_test, y_test) = load_data()`) has two disjoint parts. Keras
+    `Sequential` / `Model` are models and `evaluate` is their score; a Keras model fitted again
+    resumes from its weights, so it has been trained on the rows of every fit so far.
+    Predicting one example (`model.predict([X.iloc[3]])`) is a demonstration, not a score.
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is
