@@ -50,9 +50,6 @@ class Calls:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
-            for prediction in (*args, *kwargs.values()):
-                if prediction.predicted_by is not None:
-                    self.measured(node, prediction.predicted_by, prediction)
         elif name == "resample" and literal(node, "replace") is not False:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
@@ -165,11 +162,7 @@ class Calls:
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
-            if attr in v.SCORE_METHODS:
-                self.measured(node, receiver, first)
-                return OTHER
-            made = replace(receiver, parts=(), predicted_by=None)
-            return replace(first, predicted_by=made) if receiver.trained else first
+            return first if attr not in v.SCORE_METHODS else OTHER
         if attr == "split" and receiver.kind == "splitter":
             self.folded(node)
             return OTHER
@@ -288,20 +281,6 @@ class Calls:
                 confirmed = replace(step, rows="full")
                 reached = model.trained_at
                 state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
-
-    def measured(self, node: ast.Call, model: Value, data: Value) -> None:
-        """A metric of a trained model on `data`: on rows it was trained on (its training split
-        included) or on rows held out from them."""
-        if not model.trained or not data.rows or v.is_unsupervised(model.name):
-            return
-        cell, line = model.trained_at
-        if seen(data.rows, model.trained) or overlap(data.rows, model.trained):
-            kind = f.MEASURED_ON_TRAINING_ROWS
-        elif held_out(data.rows, model.trained):
-            kind = f.MEASURED_ON_HELD_OUT_ROWS
-        else:
-            return
-        self.state.record(kind, self.state.where(node), subject=f"{cell}:{line}")
 
     def scored(self, node: ast.Call, model: Value, data: Value) -> None:
         """A score or prediction on `data`: rows the model was trained on, rows a step on the

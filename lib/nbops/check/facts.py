@@ -34,13 +34,6 @@ SCORED_ON_SAME_ROWS = "scored-on-same-rows"
 # The same trained model is also scored on rows held out from its training rows (subject: where it
 # was trained, "cell:line"): a score on training rows beside it is a diagnostic, not the result.
 SCORED_ON_HELD_OUT_ROWS = "scored-on-held-out-rows"
-# A metric (`model.score(X, y)`, `accuracy_score(y, model.predict(X))`) of a trained model is
-# computed on rows it was trained on, its training split included (subject: where it was
-# trained, "cell:line").
-MEASURED_ON_TRAINING_ROWS = "measured-on-training-rows"
-# A metric of a trained model is computed on rows held out from its training rows (subject as
-# above).
-MEASURED_ON_HELD_OUT_ROWS = "measured-on-held-out-rows"
 # The engine could not follow a cell to its end (subject: why).
 ANALYSIS_STOPPED = "analysis-stopped"
 # A shuffled split of rows the notebook declares time-ordered.

@@ -123,12 +123,6 @@ CODES = {
 }
 
 
-# Facts that only qualify others: where models are scored and measured.
-CONTEXT = frozenset(
-    {f.SCORED_ON_HELD_OUT_ROWS, f.MEASURED_ON_TRAINING_ROWS, f.MEASURED_ON_HELD_OUT_ROWS}
-)
-
-
 @lru_cache(maxsize=1)
 def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     """The NB30x findings of a notebook: one per code and place, the first fact found wins."""
@@ -136,7 +130,7 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     facts = run_flow(nb)
     checked = {fact.subject for fact in facts if fact.kind == f.SCORED_ON_HELD_OUT_ROWS}
     for fact in facts:
-        if fact.kind in CONTEXT or _diagnostic_score(fact, checked):
+        if fact.kind == f.SCORED_ON_HELD_OUT_ROWS or _diagnostic_score(fact, checked):
             continue
         code = code_of(fact)
         message = _reaches_training(fact) if fact.kind == f.STEP_REACHES_TRAINING else None

@@ -48,9 +48,6 @@ class Value:
     trained: frozenset[str] = frozenset()
     pending: frozenset[Step] = frozenset()
     trained_at: tuple[int, int] = (0, 0)
-    # Predictions: the trained model (with its training rows) that made them; their own rows
-    # are the rows it predicted.
-    predicted_by: Value | None = None
 
 
 OTHER = Value()

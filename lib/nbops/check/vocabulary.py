@@ -79,7 +79,7 @@ TRAIN_METHODS = words("fit fit_generator")
 PREDICT_METHODS = words(
     "predict predict_proba predict_log_proba decision_function predict_classes score evaluate"
 )
-# Methods that measure a model on labelled rows (Keras' `evaluate` is its `score`).
+# Methods that return a score of the model on labelled rows, not predictions (Keras' `evaluate`).
 SCORE_METHODS = words("score evaluate")
 # Keras models built from layers: `fit` continues from the weights of earlier fits, so a model
 # fitted again has been trained on the rows of every fit so far.
