@@ -167,7 +167,7 @@ class Calls:
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
-            return first if attr != "score" else OTHER
+            return first if attr not in v.SCORE_METHODS else OTHER
         if attr == "split" and receiver.kind == "splitter":
             self.folded(node)
             return OTHER
@@ -262,7 +262,8 @@ class Calls:
         if model is None or model.kind not in ("model", "search"):
             return model or OTHER
         pending = frozenset(s for s in data.taints if s.rows in UNCONFIRMED)
-        trained = replace(model, trained=data.rows, pending=pending, trained_at=(cell, line))
+        rows = data.rows | model.trained if model.name in v.KERAS_MODELS else data.rows
+        trained = replace(model, trained=rows, pending=pending, trained_at=(cell, line))
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
             state.env[target.id] = trained

@@ -266,8 +266,9 @@ class Flow:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
         role = v.role_from_name(target.id)
         if value.kind == "data" and value.roles == {v.FULL} and role:
-            if self.fresh:  # read straight from a file: train.csv is the labelled data
-                value = replace(value, roles=frozenset({v.LABELLED if role == v.TRAIN else role}))
+            if self.fresh:  # read straight from a file: train.csv is the labelled data; one
+                # read may hold both parts (`(x_train, y_train), (x_test, y_test) = load_data()`)
+                value = carved(value, v.LABELLED if role == v.TRAIN else role)
             else:  # carved out of a frame by name: `test = frame.drop(train.index)`
                 value = carved(value, role)
                 if role == v.TRAIN:
@@ -416,6 +417,9 @@ class Flow:
             return base.parts[index.value]
         if base.kind != "data":
             return base
+        if is_int or (isinstance(node.value, ast.Attribute) and _one_row(node)):
+            # `X_train[1]`, `frame.iloc[2]`: one example (a demonstration), not rows to score
+            return replace(base, parts=(), rows=frozenset())
         part = subset_index(node) if base.rows else None
         if part is not None:
             subset = f"[{ast.unparse(part)}]"
@@ -455,3 +459,13 @@ def _joined(results: list[Value]) -> Value:
         parts = tuple(union(*group) for group in zip(*(r.parts for r in results), strict=True))
         return replace(joined, parts=parts)
     return joined
+
+
+def _one_row(node: ast.Subscript) -> bool:
+    """`frame.iloc[2]`, `frame.loc[5]`: a single row picked by position or label."""
+    index = node.slice
+    return (
+        node.value.attr in ("iloc", "loc")
+        and isinstance(index, ast.Constant)
+        and isinstance(index.value, int)
+    )

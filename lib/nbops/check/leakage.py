@@ -251,7 +251,11 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     `RandomUnderSampler`, `TomekLinks`, ...): they drop rows, so no test row reaches training
     through them. Rows read back with `pickle.load`, taken apart with
     `.loc['train']`, `align`ed, `shuffle`d together or merged with a lookup table keep their
-    lineage.
+    lineage; a dataset loaded as its training and test parts at once
+    (`(x_train, y_train), (x_test, y_test) = load_data()`) has two disjoint parts. Keras
+    `Sequential` / `Model` are models and `evaluate` is their score; a Keras model fitted again
+    resumes from its weights, so it has been trained on the rows of every fit so far.
+    Predicting one example (`model.predict([X.iloc[3]])`) is a demonstration, not a score.
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is

@@ -76,7 +76,15 @@ EVAL_FUNCTIONS = words(
 EVAL_SUFFIXES = ("_score", "_error", "_loss")
 # `fit`, and Keras' older name for fitting on batches a generator yields.
 TRAIN_METHODS = words("fit fit_generator")
-PREDICT_METHODS = words("predict predict_proba predict_log_proba decision_function score")
+PREDICT_METHODS = words(
+    "predict predict_proba predict_log_proba decision_function predict_classes score evaluate"
+)
+# Methods that return a score of the model on labelled rows, not predictions (Keras' `evaluate`).
+SCORE_METHODS = words("score evaluate")
+# Keras models built from layers: `fit` continues from the weights of earlier fits, so a model
+# fitted again has been trained on the rows of every fit so far.
+KERAS_LIBRARIES = frozenset({"keras", "tensorflow", "tf"})
+KERAS_MODELS = words("Sequential Model")
 STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian nanstd")
 # Named in `groupby(...).transform("count")` / `.agg(...)`: each row gets a figure of its group,
 # counted over every row of the frame (test rows included when they are there).
@@ -143,4 +151,6 @@ def is_unsupervised(name: str) -> bool:
 def is_model_class(name: str, qualname: str | None) -> bool:
     """A CapWords class from a modeling library."""
     root = (qualname or "").split(".")[0]
+    if root in KERAS_LIBRARIES:
+        return name in KERAS_MODELS
     return name[:1].isupper() and root in MODEL_LIBRARIES
