@@ -2,12 +2,14 @@
 
 First it opens the MLflow run (importing mlflow, opening the store, creating the run: seconds)
 while the execution child imports papermill and the kernel starts, and hands the run to the
-kernel (`nbops.handoff`); then it loads the report renderer while the cells run. So neither
-waits in line before or after the notebook. The runner joins it before it touches the record.
+kernel (`nbops.handoff`); then, while the cells run, it loads the report renderer and what logs
+the notebook's models after it (`nbops.mlflow.pending`). So none of it waits in line before or
+after the notebook. The runner joins it before it touches the record.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Mapping
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from nbops import handoff
 from nbops.files import write_json_atomic
+from nbops.mlflow import pending
 from nbops.mlflow import runs as tracking
 from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV, RunFolder, tracking_enabled
 
@@ -23,11 +26,18 @@ class Alongside(threading.Thread):
     """Opens the MLflow run of a run folder and warms the report renderer; started at once."""
 
     def __init__(
-        self, run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping
+        self,
+        run_dir: Path,
+        runs_dir: Path,
+        root: Path,
+        record: Mapping,
+        params: Mapping,
+        logs_models: bool = True,
     ) -> None:
         super().__init__(name="nbops-alongside", daemon=True)
         self.folder = RunFolder(run_dir)
         self.tracking = tracking_enabled()
+        self.logs_models = logs_models
         self._args = (run_dir, runs_dir, root, dict(record), dict(params))
         self._tracked = tracking.Tracked(env={TRACKING_ENV: "off"})
         self._opened = threading.Event()
@@ -45,10 +55,6 @@ class Alongside(threading.Thread):
     def kernel_arguments(self) -> list[str]:
         """Kernel arguments that make the kernel wait for the handoff (none untracked)."""
         return handoff.kernel_arguments() if self.tracking else []
-
-    @property
-    def kernel_start_timeout(self) -> int:
-        return handoff.KERNEL_START_TIMEOUT_S if self.tracking else 60
 
     def tracked(self) -> tracking.Tracked:
         """The MLflow run, once it is open (or known not to be)."""
@@ -71,11 +77,18 @@ class Alongside(threading.Thread):
         except Exception:  # the report is rendered anyway at the end, only slower
             pass
         self.timings["report_warm_s"] = round(time.monotonic() - started, 3)
+        if self._tracked.run_id and self.logs_models:
+            started = time.monotonic()
+            pending.warm()
+            self.timings["model_logging_warm_s"] = round(time.monotonic() - started, 3)
 
     def _open(self) -> None:
         run_dir, runs_dir, root, record, params = self._args
         try:
             self._tracked = tracking.start(run_dir, runs_dir, root, record, params)
-            write_json_atomic(self.folder.record, {**record, "mlflow": self._tracked.record})
-        finally:  # whatever happened, the kernel must not wait in vain
-            handoff.publish(self.folder.tracking_handoff, self._tracked.env)
+            # A full disk (the cells may be filling it now) only delays this note to the end.
+            with contextlib.suppress(OSError):
+                write_json_atomic(self.folder.record, {**record, "mlflow": self._tracked.record})
+        finally:  # whatever happened, a kernel importing mlflow must not wait in vain
+            with contextlib.suppress(OSError):  # else it goes on untracked after its wait limit
+                handoff.publish(self.folder.tracking_handoff, self._tracked.env)

@@ -1,21 +1,26 @@
 """The MLflow run handed from `nbops run` to a kernel that started before the run was open.
 
 Opening the MLflow run (importing mlflow, opening the store, creating the run) takes seconds, so
-the runner does it while the kernel starts. The kernel is started with one IPython startup line
-(`kernel_arguments`) that waits for the runner's handoff file (named by NBOPS_TRACKING_HANDOFF)
-and copies its variables (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID, ... or NBOPS_TRACKING=off) into
-`os.environ` before the first cell runs: the notebook's own mlflow calls land in the run, as
-when the variables were in the kernel's environment from the start. Imported by the kernel at
-startup, so it stays cheap: standard library and `nbops.files`/`nbops.project` only.
+the runner does it while the kernel starts and runs. The kernel is started with one IPython
+startup line (`kernel_arguments`) that installs an import hook: the first time the notebook
+imports mlflow, the hook waits for the runner's handoff file (named by NBOPS_TRACKING_HANDOFF) and
+copies its variables (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID, ... or NBOPS_TRACKING=off) into
+`os.environ` first, so the notebook's own mlflow calls land in the run, as when the variables were
+in the kernel's environment from the start. A notebook that never imports mlflow (the templates
+leave their models to the runner, see `nbops.mlflow.pending`) never waits. Imported by the kernel
+at startup, so it stays cheap: standard library and `nbops.files`/`nbops.project` only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
 import os
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from nbops.files import read_json, write_json_atomic
 from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV
@@ -23,13 +28,33 @@ from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV
 WAIT_LIMIT_S = (
     150.0  # the kernel goes on untracked after this (the runner's own limit is papermill's)
 )
-KERNEL_START_TIMEOUT_S = int(WAIT_LIMIT_S) + 60  # papermill's start_timeout when a kernel waits
 _POLL_S = 0.02
 
 
 def kernel_arguments() -> list[str]:
-    """IPython kernel arguments that make the kernel receive the handoff before the first cell."""
-    return [f"--IPKernelApp.exec_lines=import {__name__}; {__name__}.receive()"]
+    """IPython kernel arguments that make the kernel receive the handoff before mlflow loads."""
+    return [f"--IPKernelApp.exec_lines=import {__name__}; {__name__}.receive_before_mlflow()"]
+
+
+class _BeforeMlflow(importlib.abc.MetaPathFinder):
+    """Receives the handoff when `mlflow` is first imported, then steps aside for good."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "mlflow" or fullname.startswith("mlflow."):
+            with contextlib.suppress(ValueError):
+                sys.meta_path.remove(self)
+            receive()
+        return None  # the ordinary finders import it
+
+
+def receive_before_mlflow() -> None:
+    """In the kernel: receive the handoff (`receive`) just before mlflow is first imported."""
+    if not os.environ.get(TRACKING_HANDOFF_ENV):
+        return
+    if "mlflow" in sys.modules:
+        receive()
+    else:
+        sys.meta_path.insert(0, _BeforeMlflow())
 
 
 def publish(path: Path, variables: Mapping[str, str]) -> None:

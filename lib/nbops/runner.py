@@ -19,6 +19,7 @@ from nbops import params as params_mod
 from nbops.alongside import Alongside
 from nbops.errors import RunFailedError, RunInterruptedError, RunRecordError
 from nbops.files import write_bytes_atomic, write_json_atomic
+from nbops.mlflow import pending
 from nbops.mlflow import runs as tracking
 from nbops.project import (
     DEFAULT_THREADS,
@@ -99,7 +100,9 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     record["sweep"] = from_environment()
     write_json_atomic(folder.record, record)
     started = time.monotonic()
-    alongside = Alongside(run_dir, request.runs_dir, request.root, record, effective)
+    alongside = Alongside(
+        run_dir, request.runs_dir, request.root, record, effective, _logs_models(nb)
+    )
     env.update(alongside.kernel_env)
     try:
         interrupts.pause_at("before-kernel", signals)
@@ -118,7 +121,6 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
             timeout=request.timeout,
             kernel_log=folder.kernel_log,
             kernel_arguments=alongside.kernel_arguments,
-            start_timeout=alongside.kernel_start_timeout,
         )
         record["status"] = execution.status
         if execution.error:
@@ -175,6 +177,16 @@ def kernel_environment(request: RunRequest, run_dir: Path) -> dict[str, str]:
         else:
             env.setdefault(variable, env.get(THREADS_ENV, DEFAULT_THREADS))
     return env
+
+
+def _logs_models(nb: Mapping) -> bool:
+    """Whether a code cell calls `log_model` (the runner then readies MLflow's model logging
+    while the cells run; a miss only makes the logging after the kernel slower)."""
+    return any(
+        "log_model(" in "".join(cell.get("source") or "")
+        for cell in nb.get("cells", [])
+        if cell.get("cell_type") == "code"
+    )
 
 
 def _kernel_name(nb: Mapping) -> str:
@@ -245,6 +257,7 @@ def _finish(
     begun = time.monotonic()
     tracking.finish(tracked or tracking.Tracked(), run_dir, request.root, record, outputs)
     folder.tracking_handoff.unlink(missing_ok=True)
+    pending.discard(run_dir)
     record["timings"]["finish_s"] = round(time.monotonic() - begun, 3)
     _write_record(folder, record)
 
