@@ -248,10 +248,14 @@ class Calls:
         for frame in state.loops:
             frame.fits += 1
         cell, line, _ = state.where(node)
+        # the fold scores are the result (not a search choosing settings for a later refit)
+        folds_scored = cross_validated and (model is None or model.kind != "search")
         if cross_validated or data.roles & v.TRAINING:
             for step in sorted(data.taints, key=lambda t: (t.cell, t.line, t.col)):
-                if step.rows in UNCONFIRMED:
+                if step.rows in UNCONFIRMED and not (folds_scored and _folded(step)):
                     continue
+                if step.rows in UNCONFIRMED:  # the folds divide the rows the step saw
+                    step = replace(step, rows=_confirmed_rows(step))
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
         if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
@@ -337,6 +341,14 @@ def _confirmed(data: Value) -> Value:
         replace(s, rows=_confirmed_rows(s)) if s.rows in UNCONFIRMED else s for s in data.taints
     }
     return replace(data, taints=frozenset(taints))
+
+
+def _folded(step: Step) -> bool:
+    """Whether cross-validation confirms an unconfirmed step: an estimator (`StandardScaler`,
+    `PCA`) fitted on labelled rows that the folds divide. Functions (`scale()`, `cut()`, named
+    with their parentheses) and statistics stay unconfirmed: on a whole labelled frame before
+    cross-validation they are mostly judged clean."""
+    return step.rows == PENDING and step.kind == FIT and not step.what.endswith("()")
 
 
 def _confirmed_rows(step: Step) -> str:
