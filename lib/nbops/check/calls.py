@@ -139,6 +139,10 @@ class Calls:
             if isinstance(given, ast.Name) and given.id in self.state.env:
                 self.state.env[given.id] = _confirmed(self.state.env[given.id])
 
+    def divided(self, data: Value) -> Value:
+        """`data` divided into parts by other means than a split call (slicing by position)."""
+        return _confirmed(data)
+
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
         """A shuffling split in a notebook whose rows are time-ordered."""
         if self.state.time_ordered:

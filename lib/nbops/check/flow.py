@@ -37,6 +37,7 @@ class Flow:
         self.state = State(nb, time_ordered=time_ordered(nb))
         self.calls = Calls(self.state)
         self.fresh = False
+        self.sliced = False  # the value being bound is a subset of rows (`data[:n]`)
         for cell in nb.parsed_cells:
             self.state.cell = cell
             try:
@@ -65,6 +66,9 @@ class Flow:
         if isinstance(stmt, ast.Assign):
             value = self.eval(stmt.value)
             self.fresh = is_source(stmt.value)
+            self.sliced = (
+                isinstance(stmt.value, ast.Subscript) and subset_index(stmt.value) is not None
+            )
             if isinstance(stmt.value, ast.List | ast.Tuple):
                 self.remember_frames(stmt.targets, stmt.value)
             for target in stmt.targets:
@@ -275,6 +279,10 @@ class Flow:
                     value = replace(value, roles=frozenset({v.LABELLED}))
             if value.origin:
                 self.check_overlap(value.origin, role, target)
+        elif value.kind == "data" and not value.roles and role and self.sliced:
+            # rows of unknown origin cut into a named part (`train = scaled[:n]`): a split, so
+            # steps on the rows before it saw the other part too
+            value = carved(self.calls.divided(value), role)
         elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
             value = carved(value, role)  # held-out rows carved out of the labelled data
         return replace(value, born=self.state.step) if value.kind == "data" else value
