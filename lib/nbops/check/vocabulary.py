@@ -85,7 +85,11 @@ SCORE_METHODS = words("score evaluate")
 # fitted again has been trained on the rows of every fit so far.
 KERAS_LIBRARIES = frozenset({"keras", "tensorflow", "tf"})
 KERAS_MODELS = words("Sequential Model")
-STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian nanstd")
+# Figures computed over all rows; `rank` and `percentile` place each row among all the others.
+STATISTICS = words(
+    "mean median mode std var quantile min max nanmean nanmedian nanstd rank percentile"
+    " nanpercentile"
+)
 # Named in `groupby(...).transform("count")` / `.agg(...)`: each row gets a figure of its group,
 # counted over every row of the frame (test rows included when they are there).
 GROUP_STATISTICS = STATISTICS | words("count nunique sum size")
