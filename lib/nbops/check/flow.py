@@ -301,6 +301,10 @@ class Flow:
             base = base.value
         if not isinstance(base, ast.Name):
             return
+        owner = self.env.get(base.id, OTHER)
+        if isinstance(target, ast.Attribute) and target.value is base and owner.kind == "instance":
+            self.state.attributes[owner.name, target.attr] = value  # `self.folds = KFold(5)`
+            return
         if isinstance(target, ast.Subscript):
             self.eval(target.slice)
         old = self.env.get(base.id, OTHER)
@@ -327,7 +331,7 @@ class Flow:
             if base.kind == "data" and node.attr in v.SIZE_ATTRIBUTES:
                 return OTHER  # `X.shape[1]`: a number, not rows (a Keras `Input(shape=...)`)
             if base.kind == "instance":  # `self.estimator`: an attribute, not the object itself
-                return OTHER
+                return self.state.attributes.get((base.name, node.attr), OTHER)
             return base if base.kind != "module" else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
@@ -359,7 +363,11 @@ class Flow:
         if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "function":
             return self.invoke(self.env[func.id], node, args, kwargs)
         if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "class":
-            return Value("instance", name=func.id)
+            instance = Value("instance", name=func.id)
+            init = f"{func.id}.__init__"
+            if init in self.state.functions:  # sets the instance's attributes
+                self.invoke(Value("function", name=init), None, [instance, *args], kwargs)
+            return instance
         method = f"{receiver.name}.{func.attr}" if receiver is not None else ""
         if receiver is not None and receiver.kind == "instance":
             if method in self.state.functions:  # `stacker.fit_predict(X, y, T)` of a user class

@@ -37,6 +37,8 @@ class State:
     functions: dict[str, tuple[ast.AST, Cell]] = field(default_factory=dict)
     returns: list[list[Value]] = field(default_factory=list)  # one list per call being run
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `frames = [a, b]`
+    # attributes set on instances of the notebook's classes (`self.folds = KFold(5)`), by class
+    attributes: dict[tuple[str, str], Value] = field(default_factory=dict)
 
     def where(self, node: ast.AST) -> tuple[int, int, int]:
         """(cell number, line, column) of a node in the current cell."""
