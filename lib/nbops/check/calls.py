@@ -73,7 +73,7 @@ class Calls:
         if name[:1].isupper():
             features = argument(args, kwargs, 0, "data")
             return self.constructor(node, name, qualname, data, features)
-        loads = name.startswith(v.SOURCE_PREFIXES) or (qualname or "") in v.SOURCE_LOADERS
+        loads = v.reads_rows(name) or (qualname or "") in v.SOURCE_LOADERS
         if loads and data.kind != "data":
             return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
         if name == "merge":

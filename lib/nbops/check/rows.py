@@ -53,7 +53,7 @@ def is_source(node: ast.expr) -> bool:
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name.startswith(v.SOURCE_PREFIXES)
+    return v.reads_rows(name)
 
 
 def time_ordered(nb: Notebook) -> bool:

@@ -113,6 +113,9 @@ EVAL_SET_KEYWORDS = frozenset(
 # Calls that read back rows saved earlier (`pickle.load(handle)`).
 SOURCE_LOADERS = words("pickle.load joblib.load numpy.load dill.load cloudpickle.load")
 SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_", "loadtxt", "genfromtxt", "randn")
+# A loader named after a fitted object (`load_model`, `load_word2vec_format`, `load_weights`)
+# reads something learnt elsewhere, looked up by the examples, not examples of its own.
+FITTED_OBJECT_WORDS = words("model models weights vec vectors embedding embeddings checkpoint")
 TIME_WORDS = frozenset({"time", "date", "temporal", "chrono", "ordered", "datetime", "timestamp"})
 
 _TOKENS = re.compile(r"[a-z]+")
@@ -132,6 +135,11 @@ TIME_TEXT = re.compile(r"date|time|timestamp|year|month|week|day", re.IGNORECASE
 def tokens(name: str) -> set[str]:
     """The lower-case words of an identifier (`X_train_scaled` -> {x, train, scaled})."""
     return set(_TOKENS.findall(name.lower()))
+
+
+def reads_rows(name: str) -> bool:
+    """Whether a call named `name` reads examples from outside (`read_csv`, `load_iris`)."""
+    return name.startswith(SOURCE_PREFIXES) and not tokens(name) & FITTED_OBJECT_WORDS
 
 
 def role_from_name(name: str) -> str | None:
