@@ -195,22 +195,26 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     Follows the data through the notebook, cell by cell, into user functions (and the batches
     a generator yields), lambdas (`df.apply(lambda c: (c - c.mean()) / c.std())`), both
     branches of an `if`/`else`, loops over `[train, test]`, lists filled with `append`,
+    methods of the notebook's own classes and the attributes they set (`self.folds`),
     attributes, subscripts, tuple unpacking, `inplace=True` and exported `%%time` cells. Flags
     a scaler, imputer, target encoder, feature selector, PCA, vectorizer (alone or combined in
     a `FeatureUnion` / `DataFrameMapper`), a scaling function (`scale`, `zscore`, `pd.qcut`) or
     a statistic of the frame (`fillna(df.mean())`, group means and counts, manual
-    standardisation) fitted on the data before the train/test split, or on data that includes
+    standardisation, `rank()`) fitted on the data before the train/test split (a split call,
+    or slicing by position into train/test-named parts), or on data that includes
     the test split (train and test concatenated), when its output reaches a model's training
     data (`fit`, Keras `fit_generator`, `lgb.train` / `xgb.train` / `catboost.train` on their
     `Dataset` / `DMatrix` / `Pool`) or a cross-validation.
     A statistic of a Kaggle-style `train.csv`, or of a frame only named `X_train_...` (labelled
     rows that no split produced yet), counts
-    once a split or a `KFold().split` divides those rows, or the model is scored on them; a fit
+    once a split or a `KFold().split` divides those rows, or the model is scored on them (an
+    estimator fitted on them also counts once `cross_val_score` scores their folds); a fit
     on the training split counts once validation rows carved out of that split (a second split,
     folds) score a model trained on the rest.
     Silent when the result never reaches a model, for row-wise statistics (`axis=1`, also
     `df.apply(f, axis=1)`), shares of missing values, and one-hot/ordinal encoders (they only
-    learn the categories). A transformer fitted on the test split alone is NB305, not NB301.
+    learn the categories), and for pretrained objects a loader reads (`load_word2vec_format`,
+    `load_model`): they are not rows. A transformer fitted on the test split alone is NB305.
 
     ## Why is this bad?
     The test rows shape the training features (their mean, their variance, their categories'
