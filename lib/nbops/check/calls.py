@@ -124,11 +124,19 @@ class Calls:
         """A train/test split: resampled rows reaching it, a shuffle of time-ordered rows."""
         if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
-        arrays = tuple(_confirmed(arg) for arg in args if arg.kind == "data")
+        given = [self.held_data(arg) if arg.kind == "instance" else arg for arg in args]
+        arrays = tuple(_confirmed(arg) for arg in given if arg.kind == "data")
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
         for step in sorted(steps, key=lambda s: (s.cell, s.line, s.col)):
             self.state.record(f.RESAMPLED_BEFORE_SPLIT, (step.cell, step.line, step.col), step=step)
         return Value("split", parts=arrays, name=self.state.token(""))
+
+    def held_data(self, instance: Value) -> Value:
+        """The data an instance of the notebook's own class holds in its attributes (a torch
+        `Dataset` handed to `random_split`)."""
+        attributes = self.state.attributes.items()
+        held = [value for (owner, _), value in attributes if owner == instance.name]
+        return union(*held)
 
     def folded(self, node: ast.Call) -> None:
         """`KFold().split(X)`: X's rows go to training and validation folds, so the steps on
@@ -172,6 +180,9 @@ class Calls:
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
             return first if attr not in v.SCORE_METHODS else OTHER
+        if attr in v.GRADIENT_METHODS and receiver.kind == "data":  # `loss.backward()`
+            self.training(node, receiver, cross_validated=False)
+            return OTHER
         if attr == "split" and receiver.kind == "splitter":
             self.folded(node)
             return OTHER

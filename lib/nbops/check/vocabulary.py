@@ -79,6 +79,8 @@ TRAIN_METHODS = words("fit fit_generator")
 PREDICT_METHODS = words(
     "predict predict_proba predict_log_proba decision_function predict_classes score evaluate"
 )
+# A loss computed from a batch's rows, differentiated to update a network (PyTorch): training.
+GRADIENT_METHODS = words("backward")
 # Methods that return a score of the model on labelled rows, not predictions (Keras' `evaluate`).
 SCORE_METHODS = words("score evaluate")
 # Keras models built from layers: `fit` continues from the weights of earlier fits, so a model
