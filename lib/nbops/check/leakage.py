@@ -204,7 +204,8 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     or slicing by position into train/test-named parts), or on data that includes
     the test split (train and test concatenated), when its output reaches a model's training
     data (`fit`, Keras `fit_generator`, `lgb.train` / `xgb.train` / `catboost.train` on their
-    `Dataset` / `DMatrix` / `Pool`) or a cross-validation.
+    `Dataset` / `DMatrix` / `Pool`, a PyTorch `loss.backward()` on a batch) or a
+    cross-validation.
     A statistic of a Kaggle-style `train.csv`, or of a frame only named `X_train_...` (labelled
     rows that no split produced yet), counts
     once a split or a `KFold().split` divides those rows, or the model is scored on them (an
