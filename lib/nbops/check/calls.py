@@ -274,6 +274,8 @@ class Calls:
         carried by its training data saw."""
         state = self.state
         if overlap(data.rows, model.trained):
+            if state.predicting_column:  # a feature or a display, not a score on them
+                return
             cell, line = model.trained_at
             same = data.rows == model.trained
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS

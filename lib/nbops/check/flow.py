@@ -63,7 +63,11 @@ class Flow:
     def statement(self, stmt: ast.stmt) -> None:
         """Run one statement."""
         if isinstance(stmt, ast.Assign):
-            value = self.eval(stmt.value)
+            self.state.predicting_column = _predicts_into_column(stmt)
+            try:
+                value = self.eval(stmt.value)
+            finally:
+                self.state.predicting_column = False
             self.fresh = is_source(stmt.value)
             if isinstance(stmt.value, ast.List | ast.Tuple):
                 self.remember_frames(stmt.targets, stmt.value)
@@ -469,3 +473,12 @@ def _one_row(node: ast.Subscript) -> bool:
         and isinstance(index, ast.Constant)
         and isinstance(index.value, int)
     )
+
+
+def _predicts_into_column(stmt: ast.Assign) -> bool:
+    """`df["Age"] = model.predict(rows)`: predictions kept as a column of a frame (to impute a
+    feature or to show them beside their rows), not compared with labels."""
+    value = stmt.value
+    predicts = isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+    predicts = predicts and value.func.attr in v.PREDICT_METHODS - v.SCORE_METHODS
+    return predicts and all(isinstance(target, ast.Subscript) for target in stmt.targets)

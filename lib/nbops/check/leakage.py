@@ -255,7 +255,9 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     (`(x_train, y_train), (x_test, y_test) = load_data()`) has two disjoint parts. Keras
     `Sequential` / `Model` are models and `evaluate` is their score; a Keras model fitted again
     resumes from its weights, so it has been trained on the rows of every fit so far.
-    Predicting one example (`model.predict([X.iloc[3]])`) is a demonstration, not a score.
+    Predicting one example (`model.predict([X.iloc[3]])`) is a demonstration, not a score, and
+    predictions stored as a column of a frame (`df["Age"] = age_model.predict(...)`, to impute a
+    feature or show them beside their rows) are not a score on the model's training rows.
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is

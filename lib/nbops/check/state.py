@@ -37,6 +37,9 @@ class State:
     functions: dict[str, tuple[ast.AST, Cell]] = field(default_factory=dict)
     returns: list[list[Value]] = field(default_factory=list)  # one list per call being run
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `frames = [a, b]`
+    # Predictions being stored as a column of a frame (`df["Age"] = model.predict(...)`): a
+    # feature or a display, not a score of the model.
+    predicting_column: bool = False
 
     def where(self, node: ast.AST) -> tuple[int, int, int]:
         """(cell number, line, column) of a node in the current cell."""
