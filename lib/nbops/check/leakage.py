@@ -112,7 +112,7 @@ def code_of(fact: Fact) -> str:
 
 CODES = {
     f.RESAMPLED_BEFORE_SPLIT: "NB302",
-    f.RESAMPLED_HELD_OUT: "NB302",
+    f.RESAMPLED_HELD_OUT: "NB305",
     f.SAMPLED_TWICE: "NB302",
     f.TEST_SCORES_LOOP: "NB303",
     f.TEST_SCORES_CANDIDATES: "NB303",
@@ -240,7 +240,7 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     ## What it does
     Flags oversampling (`fit_resample` of SMOTE, ADASYN, `RandomOverSampler`, or
     `sklearn.utils.resample` with replacement) applied before the train/test split or before
-    cross-validation, oversampling of the test split, train and test drawn by two
+    cross-validation, train and test drawn by two
     independent `.sample()` calls from the same frame, and a model scored on rows it was
     trained on: fitted on all rows and then scored on a split of them, or trained and scored
     on the same unsplit rows. Rows are followed from their source through splits, row masks,
@@ -339,14 +339,17 @@ def shuffled_time_split(nb: Notebook, config: CheckConfig) -> Iterator[Diagnosti
 
 @rule("NB305", "fit-on-test")
 def fit_on_test(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
-    """A transformer is fitted on the test split alone.
+    """A transformer or an oversampler is fitted on the test split alone.
 
     ## What it does
-    Flags `fit` / `fit_transform` of a scaler, imputer, encoder... on the test split.
+    Flags `fit` / `fit_transform` of a scaler, imputer, encoder... on the test split, and
+    oversampling of the test split (`SMOTE().fit_resample(X_test, y_test)`): no test row reaches
+    training, so it is not overlap (NB302), but the test split then holds synthetic rows.
 
     ## Why is this bad?
     It is not leakage but a bug: the test rows are transformed with different parameters from
-    the training rows, so the model sees differently scaled features at test time.
+    the training rows, so the model sees differently scaled features at test time; an
+    oversampled test split scores the model on synthetic rows, not on the data it will meet.
 
     ## Example
     ```python
