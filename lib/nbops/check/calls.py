@@ -274,7 +274,7 @@ class Calls:
         carried by its training data saw."""
         state = self.state
         if overlap(data.rows, model.trained):
-            if state.predicting_column:  # a feature or a display, not a score on them
+            if state.predicting_column or id(node) in state.forecasts:  # not a score on them
                 return
             cell, line = model.trained_at
             same = data.rows == model.trained

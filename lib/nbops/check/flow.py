@@ -80,9 +80,11 @@ class Flow:
         elif isinstance(stmt, ast.Expr) and not isinstance(stmt.value, ast.Yield | ast.YieldFrom):
             self.eval(stmt.value)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
+            self.state.forecasts |= _recursive_predictions(stmt.body)
             self.loop(stmt.target, stmt.iter, lambda: self.run(stmt.body))
             self.run(stmt.orelse)
         elif isinstance(stmt, ast.While):
+            self.state.forecasts |= _recursive_predictions(stmt.body)
             self.eval(stmt.test)
             self.loop(None, None, lambda: self.run(stmt.body))
         elif isinstance(stmt, ast.If):
@@ -482,3 +484,37 @@ def _predicts_into_column(stmt: ast.Assign) -> bool:
     predicts = isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
     predicts = predicts and value.func.attr in v.PREDICT_METHODS - v.SCORE_METHODS
     return predicts and all(isinstance(target, ast.Subscript) for target in stmt.targets)
+
+
+def _recursive_predictions(body: list[ast.stmt]) -> set[int]:
+    """The predict calls in a loop body whose input the loop rebuilds from their predictions
+    (`batch = np.append(batch[:, 1:], [[pred]], axis=1)`): a recursive forecast, seeded from the
+    last training window, predicts the periods after it rather than scoring the model on it."""
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+    found: set[int] = set()
+    for name, values in assigned.items():
+        for value in values:
+            for call in ast.walk(value):
+                fed = _predicted_input(call)
+                if fed and any(_mentions(other, name) for other in assigned.get(fed, ())):
+                    found.add(id(call))
+    return found
+
+
+def _predicted_input(node: ast.AST) -> str | None:
+    """The variable a `model.predict(batch)` call predicts on, if it is one."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return None
+    if node.func.attr not in v.PREDICT_METHODS - v.SCORE_METHODS or not node.args:
+        return None
+    first = node.args[0]
+    return first.id if isinstance(first, ast.Name) else None
+
+
+def _mentions(node: ast.expr, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))

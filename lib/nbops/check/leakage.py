@@ -257,7 +257,9 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     resumes from its weights, so it has been trained on the rows of every fit so far.
     Predicting one example (`model.predict([X.iloc[3]])`) is a demonstration, not a score, and
     predictions stored as a column of a frame (`df["Age"] = age_model.predict(...)`, to impute a
-    feature or show them beside their rows) are not a score on the model's training rows.
+    feature or show them beside their rows) are not a score on the model's training rows; nor
+    is a recursive forecast, a loop that predicts from a window seeded with the last training
+    rows and rebuilt from its own predictions (it forecasts the periods after them).
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is
