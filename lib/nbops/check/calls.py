@@ -70,6 +70,9 @@ class Calls:
             has_transformer = any(contains(step, "transformer") for step in steps)
             kind = "transformer" if name in v.TRANSFORMERS or has_transformer else "model"
             return Value(kind, name=name, ident=id(node))
+        if name in v.FRAME_CLASSES and not args and "data" not in kwargs:
+            # `points = pd.DataFrame()` filled column by column: rows of its own
+            return Value("data", rows=frozenset({self.state.token("s")}))
         if name[:1].isupper():
             features = argument(args, kwargs, 0, "data")
             return self.constructor(node, name, qualname, data, features)

@@ -251,7 +251,8 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     `RandomUnderSampler`, `TomekLinks`, ...): they drop rows, so no test row reaches training
     through them. Rows read back with `pickle.load`, taken apart with
     `.loc['train']`, `align`ed, `shuffle`d together or merged with a lookup table keep their
-    lineage; a dataset loaded as its training and test parts at once
+    lineage, and an empty `pd.DataFrame()` filled column by column holds rows of its own; a
+    dataset loaded as its training and test parts at once
     (`(x_train, y_train), (x_test, y_test) = load_data()`) has two disjoint parts. Keras
     `Sequential` / `Model` are models and `evaluate` is their score; a Keras model fitted again
     resumes from its weights, so it has been trained on the rows of every fit so far.

@@ -89,6 +89,8 @@ STATISTICS = words("mean median mode std var quantile min max nanmean nanmedian 
 # Named in `groupby(...).transform("count")` / `.agg(...)`: each row gets a figure of its group,
 # counted over every row of the frame (test rows included when they are there).
 GROUP_STATISTICS = STATISTICS | words("count nunique sum size")
+# An empty frame built here and filled column by column holds rows of its own.
+FRAME_CLASSES = words("DataFrame")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
 INDEX_WORDS = words("idx index indices ind inds mask fold")
 CONTAINER_VIEWS = words("items values keys copy")
