@@ -13,7 +13,7 @@ from dataclasses import replace
 from nbops.check import facts as f
 from nbops.check import vocabulary as v
 from nbops.check.analysis import Notebook
-from nbops.check.calls import Calls
+from nbops.check.calls import Calls, cluster_labels
 from nbops.check.facts import Fact
 from nbops.check.rows import carved, is_source, subset_index, time_ordered
 from nbops.check.state import Loop, State
@@ -326,6 +326,8 @@ class Flow:
                 return OTHER  # `X.shape[1]`: a number, not rows (a Keras `Input(shape=...)`)
             if base.kind == "instance":  # `self.estimator`: an attribute, not the object itself
                 return OTHER
+            if base.kind == "model" and node.attr == v.CLUSTER_LABELS:
+                return cluster_labels(base)
             return base if base.kind != "module" else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)

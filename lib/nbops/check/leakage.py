@@ -247,7 +247,8 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     slices and names (`test = df.drop(train.index)`); a training split scored as such
     (`model.score(X_train, y_train)` after `train_test_split`), a score on the training rows of a
     model that is also scored on rows held out from them (the train-versus-test comparison), and
-    clustering are not flagged, nor are imblearn's under-samplers (`NearMiss`,
+    clustering (unless a supervised metric such as `accuracy_score(y, kmeans.labels_)` reports
+    its clusters of the fitted rows) are not flagged, nor are imblearn's under-samplers (`NearMiss`,
     `RandomUnderSampler`, `TomekLinks`, ...): they drop rows, so no test row reaches training
     through them. Rows read back with `pickle.load`, taken apart with
     `.loc['train']`, `align`ed, `shuffle`d together or merged with a lookup table keep their

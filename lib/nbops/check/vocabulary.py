@@ -74,6 +74,14 @@ EVAL_FUNCTIONS = words(
     "classification_report confusion_matrix permutation_importance from_estimator from_predictions"
 )
 EVAL_SUFFIXES = ("_score", "_error", "_loss")
+# Metrics of a clustering itself (internal, or agreement with a reference partition): cluster
+# labels of the fitted rows are what they measure, not a leak.
+CLUSTERING_METRICS = re.compile(
+    r"silhouette|calinski|davies|rand_score|mutual_info|homogeneity|completeness|v_measure|"
+    r"fowlkes|contingency"
+)
+# The attribute holding a clustering model's labels for the rows it was fitted on.
+CLUSTER_LABELS = "labels_"
 # `fit`, and Keras' older name for fitting on batches a generator yields.
 TRAIN_METHODS = words("fit fit_generator")
 PREDICT_METHODS = words(
