@@ -55,6 +55,8 @@ class Calls:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
+            if not v.CLUSTERING_METRICS.search(name):
+                self.clusters_scored(node, [*args, *kwargs.values()])
         elif name == "resample" and literal(node, "replace") is not False:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
@@ -70,6 +72,9 @@ class Calls:
             has_transformer = any(contains(step, "transformer") for step in steps)
             kind = "transformer" if name in v.TRANSFORMERS or has_transformer else "model"
             return Value(kind, name=name, ident=id(node))
+        if name in v.FRAME_CLASSES and not args and "data" not in kwargs:
+            # `points = pd.DataFrame()` filled column by column: rows of its own
+            return Value("data", rows=frozenset({self.state.token("s")}))
         if name[:1].isupper():
             features = argument(args, kwargs, 0, "data")
             return self.constructor(node, name, qualname, data, features)
@@ -179,7 +184,9 @@ class Calls:
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
             self.scored(node, receiver, first)
-            return first if attr not in v.SCORE_METHODS else OTHER
+            if attr in v.SCORE_METHODS:
+                return OTHER
+            return _cluster_labels(receiver, first) if first.kind == "data" else first
         if attr in v.GRADIENT_METHODS and receiver.kind == "data":  # `loss.backward()`
             self.training(node, receiver, cross_validated=False)
             return OTHER
@@ -293,6 +300,8 @@ class Calls:
         carried by its training data saw."""
         state = self.state
         if overlap(data.rows, model.trained):
+            if state.predicting_column or id(node) in state.forecasts:  # not a score on them
+                return
             cell, line = model.trained_at
             same = data.rows == model.trained
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
@@ -325,6 +334,28 @@ class Calls:
             state.candidates.setdefault(model.ident, model.name)
             if len(state.candidates) > 1 and not state.loops:
                 state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
+
+    def clusters_scored(self, node: ast.Call, values: list[Value]) -> None:
+        """A supervised metric (`accuracy_score(y, kmeans.labels_)`) of a clustering model's labels
+        for its own training rows: the model is scored on the rows it was fitted on."""
+        for value in values:
+            if value.kind == "data" and value.clustered_by:
+                where = self.state.where(node)
+                self.state.record(f.SCORED_ON_SAME_ROWS, where, subject=value.clustered_by)
+
+
+def cluster_labels(model: Value) -> Value:
+    """`kmeans.labels_`: the labels a clustering model gave the rows it was fitted on."""
+    return _cluster_labels(model, Value("data", rows=model.trained))
+
+
+def _cluster_labels(model: Value, data: Value) -> Value:
+    """Predictions of a clustering model on its own training rows carry where it was trained."""
+    own = model.trained and data.rows and data.rows == model.trained
+    if not own or not v.is_unsupervised(model.name):
+        return data
+    cell, line = model.trained_at
+    return replace(data, clustered_by=f"{cell}:{line}")
 
 
 # Keywords that label rows or columns (`pd.DataFrame(X, columns=X_test.columns)`): they bring

@@ -13,7 +13,7 @@ from dataclasses import replace
 from nbops.check import facts as f
 from nbops.check import vocabulary as v
 from nbops.check.analysis import Notebook
-from nbops.check.calls import Calls
+from nbops.check.calls import Calls, cluster_labels
 from nbops.check.facts import Fact
 from nbops.check.rows import carved, is_source, subset_index, time_ordered
 from nbops.check.state import Loop, State
@@ -64,7 +64,11 @@ class Flow:
     def statement(self, stmt: ast.stmt) -> None:
         """Run one statement."""
         if isinstance(stmt, ast.Assign):
-            value = self.eval(stmt.value)
+            self.state.predicting_column = _predicts_into_column(stmt)
+            try:
+                value = self.eval(stmt.value)
+            finally:
+                self.state.predicting_column = False
             self.fresh = is_source(stmt.value)
             self.sliced = (
                 isinstance(stmt.value, ast.Subscript) and subset_index(stmt.value) is not None
@@ -80,9 +84,11 @@ class Flow:
         elif isinstance(stmt, ast.Expr) and not isinstance(stmt.value, ast.Yield | ast.YieldFrom):
             self.eval(stmt.value)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
+            self.state.forecasts |= _recursive_predictions(stmt.body)
             self.loop(stmt.target, stmt.iter, lambda: self.run(stmt.body))
             self.run(stmt.orelse)
         elif isinstance(stmt, ast.While):
+            self.state.forecasts |= _recursive_predictions(stmt.body)
             self.eval(stmt.test)
             self.loop(None, None, lambda: self.run(stmt.body))
         elif isinstance(stmt, ast.If):
@@ -332,6 +338,8 @@ class Flow:
                 return OTHER  # `X.shape[1]`: a number, not rows (a Keras `Input(shape=...)`)
             if base.kind == "instance":  # `self.estimator`: an attribute, not the object itself
                 return self.state.attributes.get((base.name, node.attr), OTHER)
+            if base.kind == "model" and node.attr == v.CLUSTER_LABELS:
+                return cluster_labels(base)
             return base if base.kind != "module" else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
@@ -485,3 +493,46 @@ def _one_row(node: ast.Subscript) -> bool:
         and isinstance(index, ast.Constant)
         and isinstance(index.value, int)
     )
+
+
+def _predicts_into_column(stmt: ast.Assign) -> bool:
+    """`df["Age"] = model.predict(rows)`: predictions kept as a column of a frame (to impute a
+    feature or to show them beside their rows), not compared with labels."""
+    value = stmt.value
+    predicts = isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+    predicts = predicts and value.func.attr in v.PREDICT_METHODS - v.SCORE_METHODS
+    return predicts and all(isinstance(target, ast.Subscript) for target in stmt.targets)
+
+
+def _recursive_predictions(body: list[ast.stmt]) -> set[int]:
+    """The predict calls in a loop body whose input the loop rebuilds from their predictions
+    (`batch = np.append(batch[:, 1:], [[pred]], axis=1)`): a recursive forecast, seeded from the
+    last training window, predicts the periods after it rather than scoring the model on it."""
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+    found: set[int] = set()
+    for name, values in assigned.items():
+        for value in values:
+            for call in ast.walk(value):
+                fed = _predicted_input(call)
+                if fed and any(_mentions(other, name) for other in assigned.get(fed, ())):
+                    found.add(id(call))
+    return found
+
+
+def _predicted_input(node: ast.AST) -> str | None:
+    """The variable a `model.predict(batch)` call predicts on, if it is one."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return None
+    if node.func.attr not in v.PREDICT_METHODS - v.SCORE_METHODS or not node.args:
+        return None
+    first = node.args[0]
+    return first.id if isinstance(first, ast.Name) else None
+
+
+def _mentions(node: ast.expr, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))

@@ -112,7 +112,7 @@ def code_of(fact: Fact) -> str:
 
 CODES = {
     f.RESAMPLED_BEFORE_SPLIT: "NB302",
-    f.RESAMPLED_HELD_OUT: "NB302",
+    f.RESAMPLED_HELD_OUT: "NB305",
     f.SAMPLED_TWICE: "NB302",
     f.TEST_SCORES_LOOP: "NB303",
     f.TEST_SCORES_CANDIDATES: "NB303",
@@ -245,22 +245,28 @@ def overlap_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     ## What it does
     Flags oversampling (`fit_resample` of SMOTE, ADASYN, `RandomOverSampler`, or
     `sklearn.utils.resample` with replacement) applied before the train/test split or before
-    cross-validation, oversampling of the test split, train and test drawn by two
+    cross-validation, train and test drawn by two
     independent `.sample()` calls from the same frame, and a model scored on rows it was
     trained on: fitted on all rows and then scored on a split of them, or trained and scored
     on the same unsplit rows. Rows are followed from their source through splits, row masks,
     slices and names (`test = df.drop(train.index)`); a training split scored as such
     (`model.score(X_train, y_train)` after `train_test_split`), a score on the training rows of a
     model that is also scored on rows held out from them (the train-versus-test comparison), and
-    clustering are not flagged, nor are imblearn's under-samplers (`NearMiss`,
+    clustering (unless a supervised metric such as `accuracy_score(y, kmeans.labels_)` reports
+    its clusters of the fitted rows) are not flagged, nor are imblearn's under-samplers (`NearMiss`,
     `RandomUnderSampler`, `TomekLinks`, ...): they drop rows, so no test row reaches training
     through them. Rows read back with `pickle.load`, taken apart with
     `.loc['train']`, `align`ed, `shuffle`d together or merged with a lookup table keep their
-    lineage; a dataset loaded as its training and test parts at once
+    lineage, and an empty `pd.DataFrame()` filled column by column holds rows of its own; a
+    dataset loaded as its training and test parts at once
     (`(x_train, y_train), (x_test, y_test) = load_data()`) has two disjoint parts. Keras
     `Sequential` / `Model` are models and `evaluate` is their score; a Keras model fitted again
     resumes from its weights, so it has been trained on the rows of every fit so far.
-    Predicting one example (`model.predict([X.iloc[3]])`) is a demonstration, not a score.
+    Predicting one example (`model.predict([X.iloc[3]])`) is a demonstration, not a score, and
+    predictions stored as a column of a frame (`df["Age"] = age_model.predict(...)`, to impute a
+    feature or show them beside their rows) are not a score on the model's training rows; nor
+    is a recursive forecast, a loop that predicts from a window seeded with the last training
+    rows and rebuilt from its own predictions (it forecasts the periods after them).
 
     ## Why is this bad?
     Oversampled rows are copies (or interpolations) of real rows: after the split, the model is
@@ -342,14 +348,17 @@ def shuffled_time_split(nb: Notebook, config: CheckConfig) -> Iterator[Diagnosti
 
 @rule("NB305", "fit-on-test")
 def fit_on_test(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
-    """A transformer is fitted on the test split alone.
+    """A transformer or an oversampler is fitted on the test split alone.
 
     ## What it does
-    Flags `fit` / `fit_transform` of a scaler, imputer, encoder... on the test split.
+    Flags `fit` / `fit_transform` of a scaler, imputer, encoder... on the test split, and
+    oversampling of the test split (`SMOTE().fit_resample(X_test, y_test)`): no test row reaches
+    training, so it is not overlap (NB302), but the test split then holds synthetic rows.
 
     ## Why is this bad?
     It is not leakage but a bug: the test rows are transformed with different parameters from
-    the training rows, so the model sees differently scaled features at test time.
+    the training rows, so the model sees differently scaled features at test time; an
+    oversampled test split scores the model on synthetic rows, not on the data it will meet.
 
     ## Example
     ```python

@@ -48,6 +48,9 @@ class Value:
     trained: frozenset[str] = frozenset()
     pending: frozenset[Step] = frozenset()
     trained_at: tuple[int, int] = (0, 0)
+    # A clustering model's labels for its own training rows (model trained at "cell:line"): a
+    # score on its training rows once a supervised metric compares them with the labels.
+    clustered_by: str = ""
 
 
 OTHER = Value()
@@ -65,6 +68,7 @@ def union(*values: Value, roles: bool = True) -> Value:
         frozenset().union(*(d.taints for d in data)),
         born=max(d.born for d in data),
         rows=frozenset().union(*(d.rows for d in data)),
+        clustered_by=next((d.clustered_by for d in data if d.clustered_by), ""),
     )
 
 

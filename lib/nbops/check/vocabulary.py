@@ -74,6 +74,14 @@ EVAL_FUNCTIONS = words(
     "classification_report confusion_matrix permutation_importance from_estimator from_predictions"
 )
 EVAL_SUFFIXES = ("_score", "_error", "_loss")
+# Metrics of a clustering itself (internal, or agreement with a reference partition): cluster
+# labels of the fitted rows are what they measure, not a leak.
+CLUSTERING_METRICS = re.compile(
+    r"silhouette|calinski|davies|rand_score|mutual_info|homogeneity|completeness|v_measure|"
+    r"fowlkes|contingency"
+)
+# The attribute holding a clustering model's labels for the rows it was fitted on.
+CLUSTER_LABELS = "labels_"
 # `fit`, and Keras' older name for fitting on batches a generator yields.
 TRAIN_METHODS = words("fit fit_generator")
 PREDICT_METHODS = words(
@@ -95,6 +103,8 @@ STATISTICS = words(
 # Named in `groupby(...).transform("count")` / `.agg(...)`: each row gets a figure of its group,
 # counted over every row of the frame (test rows included when they are there).
 GROUP_STATISTICS = STATISTICS | words("count nunique sum size")
+# An empty frame built here and filled column by column holds rows of its own.
+FRAME_CLASSES = words("DataFrame")
 INPLACE_METHODS = words("fillna replace clip where mask interpolate")
 INDEX_WORDS = words("idx index indices ind inds mask fold")
 CONTAINER_VIEWS = words("items values keys copy")
