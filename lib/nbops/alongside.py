@@ -19,7 +19,13 @@ from nbops import handoff
 from nbops.files import write_json_atomic
 from nbops.mlflow import pending
 from nbops.mlflow import runs as tracking
-from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV, RunFolder, tracking_enabled
+from nbops.project import (
+    RUNNER_LOGS_MODELS_ENV,
+    TRACKING_ENV,
+    TRACKING_HANDOFF_ENV,
+    RunFolder,
+    tracking_enabled,
+)
 
 
 class Alongside(threading.Thread):
@@ -49,7 +55,10 @@ class Alongside(threading.Thread):
         """Variables for the kernel's environment: where its MLflow run will be handed over."""
         if not self.tracking:
             return {TRACKING_ENV: "off"}
-        return {TRACKING_HANDOFF_ENV: str(self.folder.tracking_handoff)}
+        return {
+            TRACKING_HANDOFF_ENV: str(self.folder.tracking_handoff),
+            RUNNER_LOGS_MODELS_ENV: "1",
+        }
 
     @property
     def kernel_arguments(self) -> list[str]:

@@ -33,6 +33,9 @@ SWEEP_ENV = "NBOPS_SWEEP"  # JSON naming the sweep (and MLflow parent run) a run
 GIVEN_PARAMS_ENV = "NBOPS_GIVEN_PARAMS"  # comma-separated names of the parameters the user set
 # The file in which `nbops run` hands the kernel its MLflow run once it is open (nbops.handoff).
 TRACKING_HANDOFF_ENV = "NBOPS_TRACKING_HANDOFF"
+# Set by `nbops run` with tracking on: the notebook's models are logged by the runner after the
+# kernel ends (nbops.mlflow.pending), so the kernel never imports mlflow for them.
+RUNNER_LOGS_MODELS_ENV = "NBOPS_RUNNER_LOGS_MODELS"
 # Test-only: pause `nbops run` at a named stage (see nbops.interrupts.STAGES) until a signal
 # arrives, after creating the file named by NBOPS_TEST_PAUSE_READY. Never set in real use.
 PAUSE_AT_ENV = "NBOPS_TEST_PAUSE_AT"

@@ -17,7 +17,13 @@ from typing import Any
 from nbops.mlflow import pending
 from nbops.mlflow.model_log import CHALLENGER, log_fitted, register_version, signature_rows
 from nbops.mlflow.store import ensure_experiment, quiet_mlflow, tracking_uri
-from nbops.project import MLFLOW_RUN_ID_ENV, RUN_DIR_ENV, Project, tracking_enabled
+from nbops.project import (
+    MLFLOW_RUN_ID_ENV,
+    RUN_DIR_ENV,
+    RUNNER_LOGS_MODELS_ENV,
+    Project,
+    tracking_enabled,
+)
 
 MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
@@ -71,7 +77,7 @@ def log_model(
 
     frame = pd.DataFrame(X_example)
     run_dir = os.environ.get(RUN_DIR_ENV)
-    if run_dir:
+    if run_dir and os.environ.get(RUNNER_LOGS_MODELS_ENV):
         rows = signature_rows(frame)
         return pending.save(
             Path(run_dir), model, rows, name=name, registered_model_name=registered_model_name
