@@ -33,9 +33,6 @@ SWEEP_ENV = "NBOPS_SWEEP"  # JSON naming the sweep (and MLflow parent run) a run
 GIVEN_PARAMS_ENV = "NBOPS_GIVEN_PARAMS"  # comma-separated names of the parameters the user set
 # The file in which `nbops run` hands the kernel its MLflow run once it is open (nbops.handoff).
 TRACKING_HANDOFF_ENV = "NBOPS_TRACKING_HANDOFF"
-# Set by `nbops run` with tracking on: the notebook's models are logged by the runner after the
-# kernel ends (nbops.mlflow.pending), so the kernel never imports mlflow for them.
-RUNNER_LOGS_MODELS_ENV = "NBOPS_RUNNER_LOGS_MODELS"
 # Test-only: pause `nbops run` at a named stage (see nbops.interrupts.STAGES) until a signal
 # arrives, after creating the file named by NBOPS_TEST_PAUSE_READY. Never set in real use.
 PAUSE_AT_ENV = "NBOPS_TEST_PAUSE_AT"
@@ -227,11 +224,6 @@ class RunFolder:
     def tracking_handoff(self) -> Path:
         """The MLflow run's variables for the kernel, written once the run is open."""
         return self.path / ".tracking.json"
-
-    @property
-    def pending_models(self) -> Path:
-        """Models the notebook logged, waiting for the runner to log them into MLflow."""
-        return self.path / ".pending-models"
 
     @property
     def reserve(self) -> Path:
