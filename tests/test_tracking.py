@@ -31,7 +31,7 @@ def mlflow_run(run_dir: Path):
 
 @pytest.mark.kernel
 def test_tracked_run_logs_params_metrics_files_data_and_a_gated_model(
-    sample_notebook, tracked_runs_dir, capsys
+    sample_notebook, tracked_runs_dir, capsys, monkeypatch
 ):
     nb = sample_notebook("trains_penguins")
     code = main(["run", str(nb), "--runs-dir", str(tracked_runs_dir)])
@@ -72,19 +72,13 @@ def test_tracked_run_logs_params_metrics_files_data_and_a_gated_model(
     version = client.get_model_version("penguins-test", version.version)
     assert version.run_id == run.info.run_id and version.aliases == ["challenger"]
     assert version.tags["gate"].startswith("passed: accuracy=")
-    # logged by the runner once the kernel ended (nbops.mlflow.pending): the kernel never
-    # imported mlflow, and the model has the signature and input example of the training rows
-    executed = (run_dir / "notebook.ipynb").read_text()
-    assert "mlflow imported by the kernel: False" in executed
+    # the model carries the signature and input example of the training rows
     import mlflow
 
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", entry["tracking_uri"])
     info = mlflow.models.get_model_info(f"models:/penguins-test/{version.version}")
     assert {"island", "bill_length_mm"} <= set(info.signature.inputs.input_names())
     assert info.saved_input_example_info is not None
-    [logged] = entry_models = record(run_dir)["mlflow"]["models"]
-    assert logged["registered"] == {"name": "penguins-test", "version": str(version.version)}
-    assert logged["model_uri"] == info.model_uri and len(entry_models) == 1
-    assert not (run_dir / ".pending-models").exists()
     card = (run_dir / "model_card.md").read_text()
     assert "## Per-class metrics" in card and "| Gentoo |" in card
     assert "accuracy | 0.9" in card and "(better)" in card

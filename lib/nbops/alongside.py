@@ -2,9 +2,9 @@
 
 First it opens the MLflow run (importing mlflow, opening the store, creating the run: seconds)
 while the execution child imports papermill and the kernel starts, and hands the run to the
-kernel (`nbops.handoff`); then, while the cells run, it loads the report renderer and what logs
-the notebook's models after it (`nbops.mlflow.pending`). So none of it waits in line before or
-after the notebook. The runner joins it before it touches the record.
+kernel (`nbops.handoff`: the kernel waits for it only when it imports mlflow); then it loads the
+report renderer while the cells run. So neither waits in line before or after the notebook.
+The runner joins it before it touches the record.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 
 from nbops import handoff
 from nbops.files import write_json_atomic
-from nbops.mlflow import pending
 from nbops.mlflow import runs as tracking
 from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV, RunFolder, tracking_enabled
 
@@ -26,18 +25,11 @@ class Alongside(threading.Thread):
     """Opens the MLflow run of a run folder and warms the report renderer; started at once."""
 
     def __init__(
-        self,
-        run_dir: Path,
-        runs_dir: Path,
-        root: Path,
-        record: Mapping,
-        params: Mapping,
-        logs_models: bool = True,
+        self, run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping
     ) -> None:
         super().__init__(name="nbops-alongside", daemon=True)
         self.folder = RunFolder(run_dir)
         self.tracking = tracking_enabled()
-        self.logs_models = logs_models
         self._args = (run_dir, runs_dir, root, dict(record), dict(params))
         self._tracked = tracking.Tracked(env={TRACKING_ENV: "off"})
         self._opened = threading.Event()
@@ -77,10 +69,6 @@ class Alongside(threading.Thread):
         except Exception:  # the report is rendered anyway at the end, only slower
             pass
         self.timings["report_warm_s"] = round(time.monotonic() - started, 3)
-        if self._tracked.run_id and self.logs_models:
-            started = time.monotonic()
-            pending.warm()
-            self.timings["model_logging_warm_s"] = round(time.monotonic() - started, 3)
 
     def _open(self) -> None:
         run_dir, runs_dir, root, record, params = self._args

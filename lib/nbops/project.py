@@ -226,11 +226,6 @@ class RunFolder:
         return self.path / ".tracking.json"
 
     @property
-    def pending_models(self) -> Path:
-        """Models the notebook logged, waiting for the runner to log them into MLflow."""
-        return self.path / ".pending-models"
-
-    @property
     def reserve(self) -> Path:
         """Space held during a run, given back so run.json can be written on a full disk."""
         return self.path / ".reserve"

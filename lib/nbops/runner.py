@@ -19,7 +19,6 @@ from nbops import params as params_mod
 from nbops.alongside import Alongside
 from nbops.errors import RunFailedError, RunInterruptedError, RunRecordError
 from nbops.files import write_bytes_atomic, write_json_atomic
-from nbops.mlflow import pending
 from nbops.mlflow import runs as tracking
 from nbops.project import (
     DEFAULT_THREADS,
@@ -100,9 +99,7 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     record["sweep"] = from_environment()
     write_json_atomic(folder.record, record)
     started = time.monotonic()
-    alongside = Alongside(
-        run_dir, request.runs_dir, request.root, record, effective, _logs_models(nb)
-    )
+    alongside = Alongside(run_dir, request.runs_dir, request.root, record, effective)
     env.update(alongside.kernel_env)
     try:
         interrupts.pause_at("before-kernel", signals)
@@ -179,16 +176,6 @@ def kernel_environment(request: RunRequest, run_dir: Path) -> dict[str, str]:
     return env
 
 
-def _logs_models(nb: Mapping) -> bool:
-    """Whether a code cell calls `log_model` (the runner then readies MLflow's model logging
-    while the cells run; a miss only makes the logging after the kernel slower)."""
-    return any(
-        "log_model(" in "".join(cell.get("source") or "")
-        for cell in nb.get("cells", [])
-        if cell.get("cell_type") == "code"
-    )
-
-
 def _kernel_name(nb: Mapping) -> str:
     spec = nb.get("metadata", {}).get("kernelspec") or {}
     return spec.get("name") or "python3"
@@ -257,7 +244,6 @@ def _finish(
     begun = time.monotonic()
     tracking.finish(tracked or tracking.Tracked(), run_dir, request.root, record, outputs)
     folder.tracking_handoff.unlink(missing_ok=True)
-    pending.discard(run_dir)
     record["timings"]["finish_s"] = round(time.monotonic() - begun, 3)
     _write_record(folder, record)
 

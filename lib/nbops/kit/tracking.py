@@ -14,12 +14,15 @@ from typing import Any
 
 from nbops.files import write_text_atomic
 from nbops.kit.record import run_dir
-from nbops.mlflow.model_log import CHALLENGER, MODEL_REQUIREMENTS, model_signature, pip_requirements
 from nbops.mlflow.notebook import (
+    CHALLENGER,
+    MODEL_REQUIREMENTS,
     Registration,
     active_run,
     load_logged_model,
     log_model,
+    model_signature,
+    pip_requirements,
     register_if_passes,
 )
 from nbops.mlflow.store import (

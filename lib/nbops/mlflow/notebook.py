@@ -9,17 +9,21 @@ helpers in `nbops.kit.tracking` are thin calls into this module.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from nbops.mlflow import pending
-from nbops.mlflow.model_log import CHALLENGER, log_fitted, register_version, signature_rows
 from nbops.mlflow.store import ensure_experiment, quiet_mlflow, tracking_uri
-from nbops.project import MLFLOW_RUN_ID_ENV, RUN_DIR_ENV, Project, tracking_enabled
+from nbops.project import MLFLOW_RUN_ID_ENV, Project, tracking_enabled
 
+CHALLENGER = "challenger"
+# What a served or batch-scored pipeline needs; listed so log_model skips its slow inference.
+MODEL_REQUIREMENTS = ("mlflow", "scikit-learn", "skops", "pandas", "numpy", "scipy")
 MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
+SIGNATURE_ROWS = 1000  # training rows the model signature is inferred from (plus gaps)
 
 
 def active_run(experiment_name: str | None = None) -> Any:
@@ -51,6 +55,43 @@ def _interactive_experiment() -> str:
     return Path(session).stem if session else "interactive"
 
 
+def pip_requirements() -> list[str]:
+    """Pinned requirements of a logged pipeline, from the versions installed here."""
+    pins = []
+    for name in MODEL_REQUIREMENTS:
+        try:
+            pins.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return pins
+
+
+def model_signature(model: Any, X_example: Any) -> Any:
+    """The input/output signature of `model`, inferred from `X_example` (the training rows).
+
+    Columns with missing values in `X_example` are optional; integer columns stay integers, so a
+    served model accepts JSON integers (a batch file whose integers have gaps is rejected).
+    """
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    frame = _signature_rows(pd.DataFrame(X_example))
+    with warnings.catch_warnings():  # the hint about integer columns is printed to stderr
+        warnings.filterwarnings("ignore", message=".*[Ii]nteger column")
+        return infer_signature(frame, model.predict(frame.head(5)))
+
+
+def _signature_rows(frame: Any, max_rows: int = SIGNATURE_ROWS) -> Any:
+    """Rows that type every column as the whole frame does: the first `max_rows`, plus one row
+    with a missing value for each column that has any (so it stays optional). MLflow inspects
+    text columns value by value, which on a million training rows takes minutes."""
+    if len(frame) <= max_rows:
+        return frame
+    missing = frame.isna()
+    gaps = {int(missing[column].to_numpy().argmax()) for column in frame if missing[column].any()}
+    return frame.iloc[sorted(set(range(max_rows)) | gaps)]
+
+
 def log_model(
     model: Any,
     X_example: Any,
@@ -59,26 +100,28 @@ def log_model(
     registered_model_name: str | None = None,
     experiment_name: str | None = None,
 ) -> Any:
-    """Log a fitted scikit-learn pipeline with signature and input example.
-
-    Opened interactively it is logged at once and its ModelInfo returned. Under `nbops run` it
-    is saved for the runner, which logs it into the run's MLflow run when the kernel has ended
-    (`nbops.mlflow.pending`: only one process of a run imports mlflow); a PendingModel is returned.
-    """
+    """Log a fitted scikit-learn pipeline with signature and input example; return its ModelInfo."""
     if not tracking_enabled():
         return None  # silent: a cell's output must not depend on tracking (see reproduce)
-    import pandas as pd
-
-    frame = pd.DataFrame(X_example)
-    run_dir = os.environ.get(RUN_DIR_ENV)
-    if run_dir:
-        rows = signature_rows(frame)
-        return pending.save(
-            Path(run_dir), model, rows, name=name, registered_model_name=registered_model_name
-        )
     with quiet_mlflow():
+        import mlflow.sklearn
+        import pandas as pd
+        import skops.io
+
         active_run(experiment_name)
-        return log_fitted(model, frame, name=name, registered_model_name=registered_model_name)
+        frame = pd.DataFrame(X_example)
+        complete = frame.head(SIGNATURE_ROWS).dropna()
+        example = complete.head(5) if len(complete) else frame.head(5)
+        info = mlflow.sklearn.log_model(
+            model,
+            name=name,
+            signature=model_signature(model, frame),
+            input_example=example,
+            pip_requirements=pip_requirements(),
+            skops_trusted_types=skops.io.get_untrusted_types(data=skops.io.dumps(model)),
+            registered_model_name=registered_model_name,
+        )
+    return info
 
 
 def load_logged_model(uri: str) -> Any:
@@ -128,12 +171,22 @@ def register_if_passes(
         print(f"gate failed ({verdict}): the registered version gets no alias")
     if model_info is None:
         return Registration(None, None, f"not registered: tracking is off ({verdict})")
-    if isinstance(model_info, pending.PendingModel):  # the runner registers it after the kernel
-        pending.request_registration(model_info, name, passed, verdict)
-        alias = CHALLENGER if passed else None
-        return Registration(None, alias, f"{name} is registered when the run ends: {verdict}")
-    with quiet_mlflow():
-        version = register_version(model_info.model_uri, name, passed, verdict)
+    version = _register(model_info.model_uri, name, passed, verdict)
     if not passed:
         return Registration(version, None, f"{name} v{version} has no alias: {verdict}")
     return Registration(version, CHALLENGER, f"{name} v{version} is @{CHALLENGER}: {verdict}")
+
+
+def _register(model_uri: str, name: str, passed: bool, verdict: str) -> str:
+    """Register `model_uri` as a new version of `name`, tag its gate, alias it if it passed."""
+    with quiet_mlflow():
+        import mlflow
+
+        version = mlflow.register_model(model_uri, name).version
+        client = mlflow.MlflowClient()
+        client.set_model_version_tag(
+            name, version, "gate", f"{'passed' if passed else 'failed'}: {verdict}"
+        )
+        if passed:
+            client.set_registered_model_alias(name, CHALLENGER, version)
+    return str(version)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json_object
-from nbops.mlflow import pending, store
+from nbops.mlflow import store
 from nbops.mlflow.store import ensure_experiment, first_line, tracking_uri
 from nbops.project import (
     MLFLOW_EXPERIMENT_ID_ENV,
@@ -131,10 +131,9 @@ def finish(
         record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
         return
     failures: list[Exception] = []
-    models: list[dict[str, Any]] = []
     records = threading.Thread(
         target=_log_records,
-        args=(client, tracked, run_dir, root, record.get("data") or [], failures, models),
+        args=(client, tracked.run_id, run_dir, root, record.get("data") or [], failures),
         name="nbops-mlflow-records",
     )
     records.start()
@@ -142,7 +141,6 @@ def finish(
         meanwhile()
     finally:
         records.join()
-    _note_models(record, models)
     try:
         if failures:
             raise failures[0]
@@ -154,39 +152,16 @@ def finish(
 
 
 def _log_records(
-    client: Any,
-    tracked: Tracked,
-    run_dir: Path,
-    root: Path,
-    data: list,
-    failures: list[Exception],
-    models: list[dict[str, Any]],
+    client: Any, run_id: str, run_dir: Path, root: Path, data: list, failures: list[Exception]
 ) -> None:
-    """Log parameters, metrics, datasets and the models the notebook left pending; a failure
-    is appended to `failures`, what became of each model to `models`."""
+    """Log parameters, metrics and datasets; a failure is appended to `failures`."""
     folder = RunFolder(run_dir)
-    run_id = str(tracked.run_id)
     try:
         _log_params(client, run_id, read_json_object(folder.params))
         _log_metrics(client, run_id, read_json_object(folder.metrics))
         _log_datasets(client, run_id, data, root)
-        models.extend(pending.log_all(run_dir, str(tracked.uri), run_id))
     except Exception as exc:
         failures.append(exc)
-
-
-def _note_models(record: dict[str, Any], models: list[dict[str, Any]]) -> None:
-    """The logged models in run.json's `mlflow` entry; a model that failed is said on stderr."""
-    if not models:
-        return
-    record["mlflow"] = {**(record.get("mlflow") or {}), "models": models}
-    for model in models:
-        if model.get("error"):
-            print(
-                f"nbops: warning: MLflow could not log model {model['name']!r} "
-                f"({model['error']}); it is kept in the run folder only if the notebook saved it",
-                file=sys.stderr,
-            )
 
 
 def _end(client: Any, tracked: Tracked, record: dict[str, Any]) -> None:
