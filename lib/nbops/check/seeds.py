@@ -73,11 +73,19 @@ def _seed_calls(nb: Notebook) -> dict[str, tuple[int, int]]:
     found: dict[str, tuple[int, int]] = {}
     for cell in nb.parsed_cells:
         for node in cell.nodes:
-            if isinstance(node, ast.Call) and node.args:
+            if isinstance(node, ast.Call) and node.args and _may_seed(nb, node.func):
                 name = nb.qualname(node.func)
                 if name in ("numpy.random.seed", "random.seed"):
                     found.setdefault(name.rsplit(".", 1)[0], (cell.index, node.lineno))
     return found
+
+
+def _may_seed(nb: Notebook, func: ast.expr) -> bool:
+    """Whether `func` can be a seed function (`np.random.seed`, an imported `seed`): a cheap
+    test before the qualified name is worked out."""
+    if isinstance(func, ast.Attribute):
+        return func.attr == "seed"
+    return isinstance(func, ast.Name) and nb.imports.get(func.id, "").endswith(".seed")
 
 
 def _problem(nb: Notebook, call: ast.Call, seeded_at: dict, where: tuple[int, int]) -> str | None:
