@@ -17,7 +17,7 @@ from nbops.check.calls import Calls, cluster_labels
 from nbops.check.facts import Fact
 from nbops.check.rows import carved, is_source, subset_index, time_ordered
 from nbops.check.state import Loop, State
-from nbops.check.values import OTHER, Value, literal, union
+from nbops.check.values import OTHER, STATISTIC, Value, literal, union
 
 MODULE = Value("module")
 MAX_LOOP_FRAMES = 4  # a loop over this many named frames runs once per frame
@@ -27,6 +27,9 @@ MAX_CALL_DEPTH = 3  # user functions calling user functions are followed this de
 def run_flow(nb: Notebook) -> list[Fact]:
     """The facts of an abstract run over the notebook's parsed cells, in the order found."""
     return Flow(nb).state.facts
+
+
+CELL_INDEXERS = ("loc", "at", "iloc", "iat")  # `frame.loc[row, column]` and kin
 
 
 class Flow:
@@ -313,11 +316,29 @@ class Flow:
             return
         if isinstance(target, ast.Subscript):
             self.eval(target.slice)
+            if self._single_cell(target):  # `X.loc[i, "mean"] = seg.mean()`: that row's figure
+                value = replace(
+                    value, taints=frozenset(t for t in value.taints if t.kind != STATISTIC)
+                )
         old = self.env.get(base.id, OTHER)
         if old.kind == "data" or value.kind == "data":
             self.env[base.id] = replace(
                 old, kind="data", roles=old.roles or value.roles, taints=old.taints | value.taints
             )
+
+    def _single_cell(self, target: ast.Subscript) -> bool:
+        """`X.loc[i, "mean"]`, `X.at[i, "mean"]`: one cell of one row, picked by a constant or a
+        plain counter (not a mask of rows). A statistic written there is that row's own figure
+        (a per-segment mean), not one computed over every row and spread over them."""
+        if not isinstance(target.value, ast.Attribute) or target.value.attr not in CELL_INDEXERS:
+            return False
+        index = target.slice
+        if not (isinstance(index, ast.Tuple) and len(index.elts) == 2):
+            return False
+        row = index.elts[0]
+        if isinstance(row, ast.Constant):
+            return True
+        return isinstance(row, ast.Name) and self.env.get(row.id, OTHER).kind != "data"
 
     # expressions ----------------------------------------------------------------------------
 
@@ -400,7 +421,7 @@ class Flow:
             return result
         qualname = self.nb.qualname(func)
         name = qualname.rsplit(".", 1)[-1] if qualname else getattr(func, "id", "")
-        if not name:
+        if not name or (qualname is None and name in v.SIZE_FUNCTIONS):
             return OTHER
         return self.calls.function(node, name, qualname, args, kwargs)
 

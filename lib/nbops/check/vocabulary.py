@@ -110,6 +110,7 @@ INDEX_WORDS = words("idx index indices ind inds mask fold")
 CONTAINER_VIEWS = words("items values keys copy")
 # Attributes of data that describe its size, type or columns, not its rows.
 SIZE_ATTRIBUTES = words("shape ndim size dtype dtypes nbytes columns")
+SIZE_FUNCTIONS = words("len")  # `len(frame)`: a number, not rows
 # List methods that put their argument into the list (`rows.append(frame)`); not `add`, which
 # is also how a Keras model gets its layers.
 CONTAINER_FILLERS = words("append extend insert")
