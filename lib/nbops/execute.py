@@ -55,8 +55,8 @@ def execute(
 ) -> Execution:
     """Execute a notebook with papermill in a child process and report how it ended.
 
-    `kernel_arguments` are added to the kernel's command line; `start_timeout` bounds the wait
-    for the kernel to be ready (longer when it waits for a handoff, see `nbops.handoff`).
+    `kernel_arguments` are added to the kernel's command line (`nbops.handoff`'s import hook);
+    `start_timeout` bounds the wait for the kernel to be ready.
     """
     with tempfile.TemporaryDirectory(prefix="nbops-exec-") as scratch:
         spec_path, result_path = Path(scratch, "spec.json"), Path(scratch, "result.json")
