@@ -32,7 +32,6 @@ class Alongside(threading.Thread):
         self.tracking = tracking_enabled()
         self._args = (run_dir, runs_dir, root, dict(record), dict(params))
         self._tracked = tracking.Tracked(env={TRACKING_ENV: "off"})
-        self._opened = threading.Event()
         self.timings: dict[str, float] = {}
         self.start()
 
@@ -45,22 +44,18 @@ class Alongside(threading.Thread):
 
     @property
     def kernel_arguments(self) -> list[str]:
-        """Kernel arguments that make the kernel wait for the handoff (none untracked)."""
+        """Kernel arguments that make the kernel take the handoff before it imports mlflow."""
         return handoff.kernel_arguments() if self.tracking else []
 
     def tracked(self) -> tracking.Tracked:
-        """The MLflow run, once it is open (or known not to be)."""
-        self._opened.wait()
+        """The MLflow run it opened (or none); call after `join`."""
         return self._tracked
 
     def run(self) -> None:
         started = time.monotonic()
-        try:
-            if self.tracking:
-                self._open()
-        finally:
-            self._opened.set()
-            self.timings["tracking_start_s"] = round(time.monotonic() - started, 3)
+        if self.tracking:
+            self._open()
+        self.timings["tracking_start_s"] = round(time.monotonic() - started, 3)
         started = time.monotonic()
         try:
             from nbops import report

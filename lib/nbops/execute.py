@@ -27,7 +27,6 @@ from nbops.project import RunFolder
 from nbops.slow_imports import skip_unused
 
 _GRACE_SECONDS = 30
-_START_TIMEOUT_S = 60  # papermill's default wait for a kernel to be ready
 
 
 @dataclass
@@ -51,12 +50,10 @@ def execute(
     timeout: float | None = None,
     kernel_log: Path | None = None,
     kernel_arguments: Sequence[str] = (),
-    start_timeout: int = _START_TIMEOUT_S,
 ) -> Execution:
     """Execute a notebook with papermill in a child process and report how it ended.
 
-    `kernel_arguments` are added to the kernel's command line (`nbops.handoff`'s import hook);
-    `start_timeout` bounds the wait for the kernel to be ready.
+    `kernel_arguments` are added to the kernel's command line (`nbops.handoff`'s import hook).
     """
     with tempfile.TemporaryDirectory(prefix="nbops-exec-") as scratch:
         spec_path, result_path = Path(scratch, "spec.json"), Path(scratch, "result.json")
@@ -71,7 +68,6 @@ def execute(
             "result": str(result_path),
             "kernel_log": str(kernel_log or RunFolder(Path(scratch)).kernel_log),
             "kernel_arguments": list(kernel_arguments),
-            "start_timeout": start_timeout,
             "parent": os.getpid(),
         }
         write_json_atomic(spec_path, spec)
@@ -151,7 +147,6 @@ def _child_main(spec_path: str) -> int:
             progress_bar=spec["progress_bar"],
             execution_timeout=spec["timeout"],
             request_save_on_cell_execute=True,
-            start_timeout=spec["start_timeout"],
             **({"extra_arguments": spec["kernel_arguments"]} if spec["kernel_arguments"] else {}),
         )
         result, code = {"status": "succeeded"}, 0

@@ -6,9 +6,9 @@ startup line (`kernel_arguments`) that installs an import hook: the first time t
 imports mlflow, the hook waits for the runner's handoff file (named by NBOPS_TRACKING_HANDOFF) and
 copies its variables (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID, ... or NBOPS_TRACKING=off) into
 `os.environ` first, so the notebook's own mlflow calls land in the run, as when the variables were
-in the kernel's environment from the start. A notebook that never imports mlflow (the templates
-leave their models to the runner, see `nbops.mlflow.pending`) never waits. Imported by the kernel
-at startup, so it stays cheap: standard library and `nbops.files`/`nbops.project` only.
+in the kernel's environment from the start. A notebook that never imports mlflow never waits,
+and one that does so late (the templates' `log_model` cell) finds the run long open. Imported by
+the kernel at startup, so it stays cheap: standard library and `nbops.files`/`nbops.project` only.
 """
 
 from __future__ import annotations
