@@ -130,7 +130,7 @@ class Calls:
         if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
         given = [self.held_data(arg) if arg.kind == "instance" else arg for arg in args]
-        arrays = tuple(_confirmed(arg) for arg in given if arg.kind == "data")
+        arrays = tuple(confirmed(arg) for arg in given if arg.kind == "data")
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
         for step in sorted(steps, key=lambda s: (s.cell, s.line, s.col)):
             self.state.record(f.RESAMPLED_BEFORE_SPLIT, (step.cell, step.line, step.col), step=step)
@@ -150,11 +150,7 @@ class Calls:
             if isinstance(given, ast.Attribute | ast.Subscript):  # `X.values`, `X[cols]`
                 given = given.value
             if isinstance(given, ast.Name) and given.id in self.state.env:
-                self.state.env[given.id] = _confirmed(self.state.env[given.id])
-
-    def divided(self, data: Value) -> Value:
-        """`data` divided into parts by other means than a split call (slicing by position)."""
-        return _confirmed(data)
+                self.state.env[given.id] = confirmed(self.state.env[given.id])
 
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
         """A shuffling split in a notebook whose rows are time-ordered."""
@@ -379,7 +375,7 @@ def _undersampled(data: Value) -> Value:
     return replace(kept, parts=(kept, kept))
 
 
-def _confirmed(data: Value) -> Value:
+def confirmed(data: Value) -> Value:
     """Data about to be split: steps on its labelled rows now saw the held-out rows too."""
     if not any(step.rows in UNCONFIRMED for step in data.taints):
         return data

@@ -13,7 +13,7 @@ from dataclasses import replace
 from nbops.check import facts as f
 from nbops.check import vocabulary as v
 from nbops.check.analysis import Notebook
-from nbops.check.calls import Calls, cluster_labels
+from nbops.check.calls import Calls, cluster_labels, confirmed
 from nbops.check.facts import Fact
 from nbops.check.rows import carved, is_source, subset_index, time_ordered
 from nbops.check.state import Loop, State
@@ -27,9 +27,6 @@ MAX_CALL_DEPTH = 3  # user functions calling user functions are followed this de
 def run_flow(nb: Notebook) -> list[Fact]:
     """The facts of an abstract run over the notebook's parsed cells, in the order found."""
     return Flow(nb).state.facts
-
-
-CELL_INDEXERS = ("loc", "at", "iloc", "iat")  # `frame.loc[row, column]` and kin
 
 
 class Flow:
@@ -291,7 +288,7 @@ class Flow:
         elif value.kind == "data" and not value.roles and role and self.sliced:
             # rows of unknown origin cut into a named part (`train = scaled[:n]`): a split, so
             # steps on the rows before it saw the other part too
-            value = carved(self.calls.divided(value), role)
+            value = carved(confirmed(value), role)
         elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
             value = carved(value, role)  # held-out rows carved out of the labelled data
         return replace(value, born=self.state.step) if value.kind == "data" else value
@@ -330,7 +327,7 @@ class Flow:
         """`X.loc[i, "mean"]`, `X.at[i, "mean"]`: one cell of one row, picked by a constant or a
         plain counter (not a mask of rows). A statistic written there is that row's own figure
         (a per-segment mean), not one computed over every row and spread over them."""
-        if not isinstance(target.value, ast.Attribute) or target.value.attr not in CELL_INDEXERS:
+        if not isinstance(target.value, ast.Attribute) or target.value.attr not in v.CELL_INDEXERS:
             return False
         index = target.slice
         if not (isinstance(index, ast.Tuple) and len(index.elts) == 2):
@@ -397,8 +394,8 @@ class Flow:
             if init in self.state.functions:  # sets the instance's attributes
                 self.invoke(Value("function", name=init), None, [instance, *args], kwargs)
             return instance
-        method = f"{receiver.name}.{func.attr}" if receiver is not None else ""
         if receiver is not None and receiver.kind == "instance":
+            method = f"{receiver.name}.{func.attr}"
             if method in self.state.functions:  # `stacker.fit_predict(X, y, T)` of a user class
                 return self.invoke(Value("function", name=method), None, [receiver, *args], kwargs)
             receiver = OTHER  # an inherited method (`BaseEstimator.fit`): an unknown object's
@@ -462,7 +459,7 @@ class Flow:
             return base.parts[index.value]
         if base.kind != "data":
             return base
-        if is_int or (isinstance(node.value, ast.Attribute) and _one_row(node)):
+        if is_int:
             # `X_train[1]`, `frame.iloc[2]`: one example (a demonstration), not rows to score
             return replace(base, parts=(), rows=frozenset())
         part = subset_index(node) if base.rows else None
@@ -506,22 +503,12 @@ def _joined(results: list[Value]) -> Value:
     return joined
 
 
-def _one_row(node: ast.Subscript) -> bool:
-    """`frame.iloc[2]`, `frame.loc[5]`: a single row picked by position or label."""
-    index = node.slice
-    return (
-        node.value.attr in ("iloc", "loc")
-        and isinstance(index, ast.Constant)
-        and isinstance(index.value, int)
-    )
-
-
 def _predicts_into_column(stmt: ast.Assign) -> bool:
     """`df["Age"] = model.predict(rows)`: predictions kept as a column of a frame (to impute a
     feature or to show them beside their rows), not compared with labels."""
     value = stmt.value
     predicts = isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-    predicts = predicts and value.func.attr in v.PREDICT_METHODS - v.SCORE_METHODS
+    predicts = predicts and value.func.attr in v.PREDICTIONS_ONLY
     return predicts and all(isinstance(target, ast.Subscript) for target in stmt.targets)
 
 
@@ -549,7 +536,7 @@ def _predicted_input(node: ast.AST) -> str | None:
     """The variable a `model.predict(batch)` call predicts on, if it is one."""
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return None
-    if node.func.attr not in v.PREDICT_METHODS - v.SCORE_METHODS or not node.args:
+    if node.func.attr not in v.PREDICTIONS_ONLY or not node.args:
         return None
     first = node.args[0]
     return first.id if isinstance(first, ast.Name) else None

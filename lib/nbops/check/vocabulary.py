@@ -91,9 +91,12 @@ PREDICT_METHODS = words(
 GRADIENT_METHODS = words("backward")
 # Methods that return a score of the model on labelled rows, not predictions (Keras' `evaluate`).
 SCORE_METHODS = words("score evaluate")
+PREDICTIONS_ONLY = PREDICT_METHODS - SCORE_METHODS  # predictions, not a score
+# `frame.loc[row, column]` and kin: one cell when the row is a single label or position
+CELL_INDEXERS = words("loc at iloc iat")
 # Keras models built from layers: `fit` continues from the weights of earlier fits, so a model
 # fitted again has been trained on the rows of every fit so far.
-KERAS_LIBRARIES = frozenset({"keras", "tensorflow", "tf"})
+KERAS_LIBRARIES = frozenset({"keras", "tensorflow"})  # `tf.` resolves to tensorflow
 KERAS_MODELS = words("Sequential Model")
 # Figures computed over all rows; `rank` and `percentile` place each row among all the others.
 STATISTICS = words(
