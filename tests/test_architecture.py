@@ -78,7 +78,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_import_graph_is_read_from_the_source():
     graph = import_graph()
-    assert "nbops.project" in graph["nbops.runner"]
+    assert "nbops.project" in graph["nbops.run.runner"]
     assert "nbops.mlflow.store" in graph["nbops.mlflow.runs"]
     assert "nbops.mlflow.registry" in graph["nbops.cli"]  # imported inside a function
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nbops import model_card
 from nbops.kit import tracking as kit_tracking
+from nbops.run import model_card
 
 RECORD = {
     "id": "20260101-000000-churn",

@@ -567,7 +567,7 @@ def test_reproduce_refuses_when_a_data_file_is_missing(tmp_path, capsys):
 
 
 def test_an_untracked_notebook_is_not_recorded_clean(tmp_path):
-    from nbops.provenance import git_state
+    from nbops.run.provenance import git_state
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from nbops import handoff
 from nbops.project import MLFLOW_RUN_ID_ENV, TRACKING_ENV, TRACKING_HANDOFF_ENV
+from nbops.run import kernel_handoff
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_a_kernel_waits_for_the_handoff_only_when_it_imports_mlflow(tmp_path):
     path = tmp_path / ".tracking.json"
     env = {**os.environ, TRACKING_HANDOFF_ENV: str(path)}
-    km, kc = start_new_kernel(extra_arguments=handoff.kernel_arguments(), env=env)
+    km, kc = start_new_kernel(extra_arguments=kernel_handoff.kernel_arguments(), env=env)
     seen: list[str] = []
 
     def run(code: str) -> list[str]:
@@ -39,7 +39,7 @@ def test_a_kernel_waits_for_the_handoff_only_when_it_imports_mlflow(tmp_path):
         return "".join(seen).split()
 
     show = f"print(os.environ.get({MLFLOW_RUN_ID_ENV!r}), os.environ.get({TRACKING_HANDOFF_ENV!r}))"
-    later = threading.Timer(1.0, handoff.publish, (path, {MLFLOW_RUN_ID_ENV: "abc123"}))
+    later = threading.Timer(1.0, kernel_handoff.publish, (path, {MLFLOW_RUN_ID_ENV: "abc123"}))
     try:
         # Nothing handed over yet, and a cell without mlflow does not wait for it.
         assert run(f"import os; {show}") == ["None", str(path)]
@@ -55,7 +55,7 @@ def test_a_kernel_waits_for_the_handoff_only_when_it_imports_mlflow(tmp_path):
 def test_without_a_handoff_in_time_the_kernel_goes_on_untracked(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(TRACKING_HANDOFF_ENV, str(tmp_path / "never.json"))
     monkeypatch.setenv(TRACKING_ENV, "on")
-    handoff.receive(limit=0.05)
+    kernel_handoff.receive(limit=0.05)
     assert os.environ[TRACKING_ENV] == "off"
     assert "untracked" in capsys.readouterr().err
 
@@ -63,7 +63,7 @@ def test_without_a_handoff_in_time_the_kernel_goes_on_untracked(tmp_path, monkey
 def test_outside_nbops_run_receive_does_nothing(monkeypatch):
     monkeypatch.delenv(TRACKING_HANDOFF_ENV, raising=False)
     monkeypatch.setenv(TRACKING_ENV, "on")
-    handoff.receive(limit=0)
+    kernel_handoff.receive(limit=0)
     assert os.environ[TRACKING_ENV] == "on"
 
 

@@ -44,7 +44,7 @@ def test_tracked_run_logs_params_metrics_files_data_and_a_gated_model(
     client, run = mlflow_run(run_dir)
 
     assert run.info.status == "FINISHED" and run.info.run_name == run_dir.name
-    # opened while the kernel started, handed over (nbops.handoff), the handoff file gone
+    # opened while the kernel started, handed over (nbops.run.kernel_handoff), the handoff file gone
     assert not (run_dir / ".tracking.json").exists()
     timings = record(run_dir)["timings"]
     assert {"tracking_start_s", "execute_s", "report_s", "finish_s"} <= set(timings)

@@ -107,7 +107,7 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from nbops.params import parse_assignments, split_params_string
-    from nbops.runner import RunRequest, run
+    from nbops.run.runner import RunRequest, run
 
     project = Project.load()
     cli_params = parse_assignments(split_params_string(args.params))

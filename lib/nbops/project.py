@@ -31,9 +31,9 @@ THREAD_VARIABLES = (
 DEFAULT_THREADS = "1"
 SWEEP_ENV = "NBOPS_SWEEP"  # JSON naming the sweep (and MLflow parent run) a run belongs to
 GIVEN_PARAMS_ENV = "NBOPS_GIVEN_PARAMS"  # comma-separated names of the parameters the user set
-# The file in which `nbops run` hands the kernel its MLflow run once it is open (nbops.handoff).
+# The file in which `nbops run` hands the kernel its MLflow run (nbops.run.kernel_handoff).
 TRACKING_HANDOFF_ENV = "NBOPS_TRACKING_HANDOFF"
-# Test-only: pause `nbops run` at a named stage (see nbops.interrupts.STAGES) until a signal
+# Test-only: pause `nbops run` at a named stage (see nbops.run.interrupts.STAGES) until a signal
 # arrives, after creating the file named by NBOPS_TEST_PAUSE_READY. Never set in real use.
 PAUSE_AT_ENV = "NBOPS_TEST_PAUSE_AT"
 PAUSE_READY_ENV = "NBOPS_TEST_PAUSE_READY"

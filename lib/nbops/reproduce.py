@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbops import provenance, runs
+from nbops import runs
 from nbops.errors import BadInputError
 from nbops.files import file_sha256, write_json_atomic
 from nbops.nbval_capture import CAPTURE_ENV
@@ -35,6 +35,7 @@ from nbops.project import (
     TRACKING_ENV,
     RunFolder,
 )
+from nbops.run import provenance
 
 SANITIZER = Path(__file__).with_name("sanitize.cfg")
 MAX_DIFF_LINES = 24

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nbops import process
 from nbops.errors import BadInputError
 from nbops.files import read_json, write_text_atomic
 from nbops.project import LATEST, RunFolder
+from nbops.run import process
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _MAX_NAME = 64

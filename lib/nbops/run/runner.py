@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbops import interrupts, process, provenance, runs
 from nbops import params as params_mod
-from nbops.alongside import Alongside
+from nbops import runs
 from nbops.errors import RunFailedError, RunInterruptedError, RunRecordError
 from nbops.files import write_bytes_atomic, write_json_atomic
 from nbops.mlflow import runs as tracking
@@ -31,6 +30,8 @@ from nbops.project import (
     RunFolder,
     relative_to,
 )
+from nbops.run import interrupts, process, provenance
+from nbops.run.tracking_thread import TrackingThread
 from nbops.sweep.membership import from_environment
 
 _RESERVE_BYTES = 256 * 1024  # room for run.json and the MLflow end of a run on a full disk
@@ -75,7 +76,7 @@ def prepare(request: RunRequest) -> tuple[dict, dict[str, Any], dict[str, Any]]:
 def run(request: RunRequest) -> RunResult:
     """Execute one notebook as a recorded run; raise RunFailed/RunInterrupted after recording.
 
-    SIGINT/SIGTERM are deferred for the whole run (`nbops.interrupts`): a signal at any stage
+    SIGINT/SIGTERM are deferred for the whole run (`nbops.run.interrupts`): a signal at any stage
     ends the run `interrupted` with every record written, never a half-written file.
     """
     with interrupts.deferred() as signals:
@@ -99,13 +100,13 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     record["sweep"] = from_environment()
     write_json_atomic(folder.record, record)
     started = time.monotonic()
-    alongside = Alongside(run_dir, request.runs_dir, request.root, record, effective)
-    env.update(alongside.kernel_env)
+    tracking_thread = TrackingThread(run_dir, request.runs_dir, request.root, record, effective)
+    env.update(tracking_thread.kernel_env)
     try:
         interrupts.pause_at("before-kernel", signals)
         if signals.received:
             raise KeyboardInterrupt
-        from nbops.execute import execute
+        from nbops.run.execute import execute
 
         execution = execute(
             request.notebook.resolve(),
@@ -117,7 +118,7 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
             progress_bar=request.progress_bar,
             timeout=request.timeout,
             kernel_log=folder.kernel_log,
-            kernel_arguments=alongside.kernel_arguments,
+            kernel_arguments=tracking_thread.kernel_arguments,
         )
         record["status"] = execution.status
         if execution.error:
@@ -129,7 +130,7 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
         record["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     finally:
         executed = time.monotonic()
-        tracked = _join_tracking(alongside, record)  # alongside never touches `record` itself
+        tracked = _join_tracking(tracking_thread, record)  # the thread never touches `record`
         record["timings"]["execute_s"] = round(executed - started, 3)
         if record["status"] == "running":  # nbops itself crashed: say so, keep what exists
             record["status"] = "failed"
@@ -142,13 +143,13 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     return _outcome(run_dir, record, signals.received)
 
 
-def _join_tracking(alongside: Alongside, record: dict[str, Any]) -> tracking.Tracked:
-    """The MLflow run `alongside` opened, noted in the record, once it is done (the report
+def _join_tracking(tracking_thread: TrackingThread, record: dict[str, Any]) -> tracking.Tracked:
+    """The MLflow run `tracking_thread` opened, noted in the record, once it is done (the report
     renderer it warms must not be shared while it still uses it)."""
-    alongside.join()
-    tracked = alongside.tracked()
+    tracking_thread.join()
+    tracked = tracking_thread.tracked()
     record["mlflow"] = tracked.record
-    record.setdefault("timings", {}).update(alongside.timings)
+    record.setdefault("timings", {}).update(tracking_thread.timings)
     return tracked
 
 
@@ -263,7 +264,7 @@ def _write_outputs(
         problems[folder.report.name] = f"not rendered: {signals.received} arrived first"
     elif folder.notebook.exists():
         try:
-            from nbops.report import render_html
+            from nbops.run.report import render_html
 
             render_html(
                 folder.notebook, folder.report, title=f"{run_dir.name} ({record['status']})"
@@ -271,7 +272,7 @@ def _write_outputs(
         except Exception as exc:  # a report failure must not hide the run's own outcome
             record["report_error"] = problems[folder.report.name] = _reason(exc)
     try:
-        from nbops import model_card
+        from nbops.run import model_card
 
         model_card.write(run_dir, record)
     except Exception as exc:  # a card failure must not hide the run's own outcome either

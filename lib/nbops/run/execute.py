@@ -1,6 +1,6 @@
 """Papermill execution in a child process, with failures and interrupts turned into results.
 
-The parent (`execute`) never imports papermill: it starts `python -m nbops.execute SPEC` in a
+The parent (`execute`) never imports papermill: it starts `python -m nbops.run.execute SPEC` in a
 session of its own, forwards SIGINT/SIGTERM to it once, and reads back a small result file.
 The child runs `papermill.execute_notebook`, which saves the output notebook after every cell
 (each save atomic), so a failed or interrupted run always leaves its partial notebook behind,
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json, write_json_atomic, write_text_atomic
-from nbops.process import die_with_parent
 from nbops.project import RunFolder
+from nbops.run.process import die_with_parent
 from nbops.slow_imports import skip_unused
 
 _GRACE_SECONDS = 30
@@ -53,7 +53,8 @@ def execute(
 ) -> Execution:
     """Execute a notebook with papermill in a child process and report how it ended.
 
-    `kernel_arguments` are added to the kernel's command line (`nbops.handoff`'s import hook).
+    `kernel_arguments` are added to the kernel's command line (the import hook of
+    `nbops.run.kernel_handoff`).
     """
     with tempfile.TemporaryDirectory(prefix="nbops-exec-") as scratch:
         spec_path, result_path = Path(scratch, "spec.json"), Path(scratch, "result.json")
@@ -72,7 +73,7 @@ def execute(
         }
         write_json_atomic(spec_path, spec)
         child = subprocess.Popen(
-            [sys.executable, "-m", "nbops.execute", str(spec_path)],
+            [sys.executable, "-m", "nbops.run.execute", str(spec_path)],
             env=dict(env),
             start_new_session=True,  # a terminal's Ctrl-C reaches only us; we stop the child once
         )

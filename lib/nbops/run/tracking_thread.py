@@ -2,8 +2,9 @@
 
 First it opens the MLflow run (importing mlflow, opening the store, creating the run: seconds)
 while the execution child imports papermill and the kernel starts, and hands the run to the
-kernel (`nbops.handoff`: the kernel waits for it only when it imports mlflow); then it loads the
-report renderer while the cells run. So neither waits in line before or after the notebook.
+kernel (`nbops.run.kernel_handoff`: the kernel waits for it only when it imports mlflow); then
+it loads the report renderer while the cells run. So neither waits in line before or after the
+notebook.
 The runner joins it before it touches the record.
 """
 
@@ -15,19 +16,19 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from nbops import handoff
 from nbops.files import write_json_atomic
 from nbops.mlflow import runs as tracking
 from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV, RunFolder, tracking_enabled
+from nbops.run import kernel_handoff
 
 
-class Alongside(threading.Thread):
+class TrackingThread(threading.Thread):
     """Opens the MLflow run of a run folder and warms the report renderer; started at once."""
 
     def __init__(
         self, run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping
     ) -> None:
-        super().__init__(name="nbops-alongside", daemon=True)
+        super().__init__(name="nbops-tracking", daemon=True)
         self.folder = RunFolder(run_dir)
         self.tracking = tracking_enabled()
         self._args = (run_dir, runs_dir, root, dict(record), dict(params))
@@ -45,7 +46,7 @@ class Alongside(threading.Thread):
     @property
     def kernel_arguments(self) -> list[str]:
         """Kernel arguments that make the kernel take the handoff before it imports mlflow."""
-        return handoff.kernel_arguments() if self.tracking else []
+        return kernel_handoff.kernel_arguments() if self.tracking else []
 
     def tracked(self) -> tracking.Tracked:
         """The MLflow run it opened (or none); call after `join`."""
@@ -58,7 +59,7 @@ class Alongside(threading.Thread):
         self.timings["tracking_start_s"] = round(time.monotonic() - started, 3)
         started = time.monotonic()
         try:
-            from nbops import report
+            from nbops.run import report
 
             report.warm()
         except Exception:  # the report is rendered anyway at the end, only slower
@@ -74,4 +75,4 @@ class Alongside(threading.Thread):
                 write_json_atomic(self.folder.record, {**record, "mlflow": self._tracked.record})
         finally:  # whatever happened, a kernel importing mlflow must not wait in vain
             with contextlib.suppress(OSError):  # else it goes on untracked after its wait limit
-                handoff.publish(self.folder.tracking_handoff, self._tracked.env)
+                kernel_handoff.publish(self.folder.tracking_handoff, self._tracked.env)
