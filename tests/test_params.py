@@ -168,10 +168,3 @@ def test_assignments_parse(pairs, expected):
 def test_assignment_without_equals_is_rejected():
     with pytest.raises(ParameterError, match="is not NAME=VALUE"):
         params.parse_assignments(["N_ESTIMATORS"])
-
-
-def test_unreadable_notebook_is_named(tmp_path):
-    path = tmp_path / "broken.ipynb"
-    path.write_text("{not json")
-    with pytest.raises(NotebookError, match="broken.ipynb is not a readable notebook"):
-        params.read_notebook(path)
