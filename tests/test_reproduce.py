@@ -59,6 +59,24 @@ def test_a_changed_output_fails_with_that_cells_diff(sample_notebook, tmp_path, 
 
 
 @pytest.mark.kernel
+def test_a_failed_run_compares_only_the_cells_it_executed(sample_notebook, tmp_path, capsys):
+    runs_dir = tmp_path / "runs"
+    notebook = str(sample_notebook("fails_at_cell_4"))
+    assert main(["run", notebook, "--runs-dir", str(runs_dir), "--no-progress"]) == 1
+    run_dir = (runs_dir / "latest").resolve()
+    capsys.readouterr()
+    assert main(["reproduce", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    # 4 code cells: the run executed 3 (the third failed, and fails again); the 4th never ran
+    assert out == (
+        "reproduced: 3 cells compared, 3 identical; "
+        f"1 code cell the run never reached, not compared ({run_dir.name})\n"
+    )
+    result = json.loads((run_dir / "reproduce.json").read_text())
+    assert (result["cells_compared"], result["cells_not_run"]) == (3, 1)
+
+
+@pytest.mark.kernel
 def test_unseeded_randomness_does_not_reproduce(sample_notebook, tmp_path, capsys):
     runs_dir, run_dir = run_once(sample_notebook, tmp_path, "unseeded_random")
     assert main(["reproduce", str(run_dir)]) == 1

@@ -217,7 +217,11 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     for note in result.environment:
         print(f"nbops: warning: {note}", file=sys.stderr)
     identical = result.cells_compared - len(result.differing)
-    summary = f"{result.cells_compared} cells compared, {identical} identical ({run_dir.name})"
+    summary = f"{result.cells_compared} cells compared, {identical} identical"
+    if result.cells_not_run:
+        cells = "1 code cell" if result.cells_not_run == 1 else f"{result.cells_not_run} code cells"
+        summary += f"; {cells} the run never reached, not compared"
+    summary += f" ({run_dir.name})"
     if result.reproduced:
         print(f"reproduced: {summary}")
         return 0
