@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -38,3 +39,9 @@ def tracked_runs_dir(
     shutil.copy(empty_mlflow_store, runs_dir / "mlflow.db")
     monkeypatch.setenv("NBOPS_TRACKING", "on")
     return runs_dir
+
+
+@pytest.fixture
+def tracked(tracked_runs_dir: Path) -> tuple[Path, dict[str, str]]:
+    """A tracked runs folder, and the environment of an `nbops run` child process tracking there."""
+    return tracked_runs_dir, dict(os.environ)

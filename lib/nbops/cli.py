@@ -10,10 +10,12 @@ adds the traceback. Tests call `main([...])` directly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from nbops import __version__
 from nbops.errors import (
@@ -215,7 +217,11 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     for note in result.environment:
         print(f"nbops: warning: {note}", file=sys.stderr)
     identical = result.cells_compared - len(result.differing)
-    summary = f"{result.cells_compared} cells compared, {identical} identical ({run_dir.name})"
+    summary = f"{result.cells_compared} cells compared, {identical} identical"
+    if result.cells_not_run:
+        cells = "1 code cell" if result.cells_not_run == 1 else f"{result.cells_not_run} code cells"
+        summary += f"; {cells} the run never reached, not compared"
+    summary += f" ({run_dir.name})"
     if result.reproduced:
         print(f"reproduced: {summary}")
         return 0
@@ -623,13 +629,51 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `nbops` command and return its exit code."""
+    stdout = sys.stdout
+    sys.stdout = _UntilReaderLeaves(stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = stdout
+
+
+class _UntilReaderLeaves:
+    """stdout, except that once its reader has gone (`nbops runs | head -1`), the rest of the
+    output is dropped: the command ends as it would have, with its own exit code, in silence."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop_the_rest()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop_the_rest()
+
+    def _drop_the_rest(self) -> None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # the last of the output, while a closed pipe can still be dropped
+        return code
     except NbopsError as exc:
         if args.verbose:
             traceback.print_exc()
