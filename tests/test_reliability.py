@@ -378,59 +378,6 @@ def test_an_unreachable_tracking_server_warns_fast_and_the_run_goes_on(tmp_path)
 # ---------------------------------------------------------------- 4. Makefile quoting
 
 
-@pytest.fixture
-def fake_bin(tmp_path: Path) -> Path:
-    """A BIN folder whose `nbops` writes its arguments to argv.json and exits $FAKE_EXIT."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    script = folder / "nbops"
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import json, os, sys\n"
-        f"open({str(tmp_path / 'argv.json')!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
-        "sys.exit(int(os.environ.get('FAKE_EXIT', '0')))\n"
-    )
-    script.chmod(0o755)
-    return folder
-
-
-def _make(fake_bin: Path, *assignments: str, exit_code: int = 0) -> tuple[int, list[str]]:
-    env = {**os.environ, "FAKE_EXIT": str(exit_code)}
-    done = subprocess.run(
-        ["make", "-s", "-o", ".venv/.nbops-synced", f"BIN={fake_bin}", *assignments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    argv_file = fake_bin.parent / "argv.json"
-    argv = json.loads(argv_file.read_text()) if argv_file.exists() else []
-    return done.returncode, argv
-
-
-def test_make_passes_variables_as_data_and_fails_when_nbops_does(fake_bin, tmp_path):
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
-    canary = tmp_path / "pwned"
-    hostile = f"x'; touch {canary}; echo '"
-    code, argv = _make(
-        fake_bin, "run-notebook", "PARAMS=TITLE=Bob's model A=1", f"NAME={hostile}", "NB=a b.ipynb"
-    )
-    assert code == 0
-    assert argv == ["run", "a b.ipynb", "--params", "TITLE=Bob's model A=1", "--name", hostile]
-    assert not canary.exists()
-
-    code, argv = _make(fake_bin, "predict", f"INPUT={hostile}", "OUTPUT=o.csv", "MODEL=m")
-    assert argv == ["predict", "m", hostile, "o.csv"] and not canary.exists()
-    code, argv = _make(fake_bin, "drift", "REF=a b.csv", "CUR=c'd.csv")
-    assert argv[:6] == ["run", "templates/drift.ipynb", "--set", "REFERENCE_PATH=a b.csv"] + [
-        "--set",
-        "CURRENT_PATH=c'd.csv",
-    ]
-    code, _argv = _make(fake_bin, "run-notebook", exit_code=2)
-    assert code != 0
-
-
 def test_params_string_splits_where_a_new_name_begins():
     from nbops.params import split_params_string
 

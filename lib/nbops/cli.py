@@ -61,6 +61,67 @@ def _runs_dir(args: argparse.Namespace, project: Project | None = None) -> Path:
     return args.runs_dir or (project or Project.load()).runs_dir
 
 
+def _runs_dir_option(parser: argparse.ArgumentParser) -> None:
+    """--runs-dir, read back by `_runs_dir(args)`."""
+    parser.add_argument(
+        "--runs-dir",
+        type=Path,
+        help="the runs folder: run folders and the embedded MLflow store (default: runs/)",
+    )
+
+
+def _params_options(parser: argparse.ArgumentParser, applies: str) -> None:
+    """--params, -p, --set and -f: parameter values, merged by `_cli_params(args)`."""
+    parser.add_argument(
+        "--params",
+        default="",
+        metavar='"A=1 B=x"',
+        help=f"several NAME=VALUE assignments in one string {applies}; a new one starts at each "
+        "NAME= (values may hold spaces and quotes; used by `make ... PARAMS=...`)",
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help=f"set a parameter {applies} (repeatable); coerced to its declared type",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"set a parameter as NAME=VALUE {applies} (repeatable)",
+    )
+    parser.add_argument(
+        "-f", "--params-file", type=Path, help=f"YAML file of parameter values {applies}"
+    )
+
+
+def _cli_params(args: argparse.Namespace) -> dict[str, str]:
+    """The values of --params, then -p, then --set (later wins); -f is read by the feature."""
+    from nbops.params import parse_assignments, split_params_string
+
+    values = parse_assignments(split_params_string(args.params))
+    values.update({name: value for name, value in args.parameter})
+    values.update(parse_assignments(args.set))
+    return values
+
+
+def _progress_options(parser: argparse.ArgumentParser) -> None:
+    """--progress / --no-progress (default: a progress bar when stderr is a terminal)."""
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    """Whether to draw progress: as asked, else when stderr is a terminal."""
+    return sys.stderr.isatty() if args.progress is None else args.progress
+
+
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
     parser = _command(
         subparsers,
@@ -70,61 +131,32 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
         description="Execute NOTEBOOK with papermill into a new folder under runs/.",
     )
     parser.add_argument("notebook", nargs="?", type=Path)
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="set a parameter (repeatable); coerced to the type declared in the notebook",
-    )
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a parameter as NAME=VALUE (repeatable; used by `make run-notebook PARAMS=...`)",
-    )
-    parser.add_argument(
-        "--params",
-        default="",
-        metavar='"A=1 B=x"',
-        help="several NAME=VALUE assignments in one string; a new one starts at each NAME= "
-        "(values may hold spaces and quotes; used by `make run-notebook PARAMS=...`)",
-    )
-    parser.add_argument("-f", "--params-file", type=Path, help="YAML file of parameter values")
+    _params_options(parser, "for this run")
     parser.add_argument("--name", help="a name appended to the run id (letters, digits, ._-)")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
+    _runs_dir_option(parser)
     parser.add_argument(
         "--threads", type=_positive_int, help="BLAS/OpenMP threads in the kernel (default 1)"
     )
     parser.add_argument("--timeout", type=float, help="seconds a cell may run before it fails")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    _progress_options(parser)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from nbops.params import parse_assignments, split_params_string
     from nbops.run.runner import RunRequest, run
 
     project = Project.load()
-    cli_params = parse_assignments(split_params_string(args.params))
-    cli_params.update({name: value for name, value in args.parameter})
-    cli_params.update(parse_assignments(args.set))
     notebook = args.notebook or project.templates_dir / DEFAULT_TEMPLATE
     notebook = notebook if notebook.is_absolute() else Path.cwd() / notebook
     request = RunRequest(
         notebook=notebook,
         root=project.root,
         runs_dir=_runs_dir(args, project),
-        cli_params=cli_params,
+        cli_params=_cli_params(args),
         params_file=args.params_file,
         name=args.name,
         threads=args.threads,
         timeout=args.timeout,
-        progress_bar=sys.stderr.isatty() if args.progress is None else args.progress,
+        progress_bar=_show_progress(args),
     )
     result = run(request)
     metrics = read_json(RunFolder(result.run_dir).metrics, {})
@@ -142,7 +174,7 @@ def _fmt(value: object) -> str:
 
 def _add_runs(subparsers: argparse._SubParsersAction) -> None:
     parser = _command(subparsers, "runs", _cmd_runs, help="list the runs kept under runs/")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    _runs_dir_option(parser)
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
@@ -164,7 +196,7 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
         description="Re-execute RUN's notebook.ipynb (strict nbval) and compare every output.",
     )
     parser.add_argument("run", help="a run folder, a run id, or 'latest'")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    _runs_dir_option(parser)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a cell may run")
     parser.add_argument(
         "--threads",
@@ -324,10 +356,6 @@ def _add_check(subparsers: argparse._SubParsersAction) -> None:
     check.add_arguments(parser)
 
 
-def _runs_dir_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runs-dir", type=Path, help="where the embedded store is (runs/)")
-
-
 def _add_registry(subparsers: argparse._SubParsersAction) -> None:
     parser = _command(
         subparsers,
@@ -337,7 +365,7 @@ def _add_registry(subparsers: argparse._SubParsersAction) -> None:
         description="The MLflow model registry of MLFLOW_TRACKING_URI or runs/mlflow.db.",
     )
     common = argparse.ArgumentParser(add_help=False)
-    _runs_dir_argument(common)
+    _runs_dir_option(common)
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     add = actions.add_parser
     add("list", help="registered models with their versions and aliases", parents=[common])
@@ -390,7 +418,7 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     )
     _model_argument(parser)
     parser.add_argument("--port", type=int, default=SERVE_PORT, help=f"default {SERVE_PORT}")
-    _runs_dir_argument(parser)
+    _runs_dir_option(parser)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -412,7 +440,7 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", help="CSV or parquet file to score")
     parser.add_argument("output", help="CSV or parquet file to write")
     parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
-    _runs_dir_argument(parser)
+    _runs_dir_option(parser)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -442,7 +470,7 @@ def _add_ui(subparsers: argparse._SubParsersAction) -> None:
         description="Start `mlflow ui` on 127.0.0.1 for MLFLOW_TRACKING_URI or runs/mlflow.db.",
     )
     parser.add_argument("--port", type=int, default=UI_PORT, help=f"default {UI_PORT}")
-    _runs_dir_argument(parser)
+    _runs_dir_option(parser)
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
@@ -472,7 +500,8 @@ def _add_sweep(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=V1,V2",
-        help="values of one parameter (repeatable; commas inside [...] belong to a list value)",
+        help="values of one parameter (repeatable, or several in one string: "
+        '"A=1,2 B=x,y"; commas inside [...] belong to a list value)',
     )
     _sweep_options(parser)
     parser.add_argument("--name", help="a name appended to the sweep folder and its run ids")
@@ -500,37 +529,22 @@ def _add_tune(subparsers: argparse._SubParsersAction) -> None:
 
 def _sweep_options(parser: argparse.ArgumentParser) -> None:
     """The options `sweep` and `tune` share: fixed values, executor, stopping, progress."""
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="fix a parameter for every run (repeatable)",
-    )
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("-f", "--params-file", type=Path, help="YAML file of fixed values")
+    _params_options(parser, "for every run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
     parser.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
     )
     parser.add_argument("--direction", choices=("maximize", "minimize"))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    _runs_dir_option(parser)
+    _progress_options(parser)
 
 
 def _sweep_session(args: argparse.Namespace):
     """The sweep's options and the fixed parameter values given on the command line."""
-    from nbops.params import parse_assignments
     from nbops.sweep.session import Options
 
     project = Project.load()
-    cli_params = {name: value for name, value in args.parameter}
-    cli_params.update(parse_assignments(args.set))
     notebook = args.notebook if args.notebook.is_absolute() else Path.cwd() / args.notebook
     options = Options(
         notebook=notebook,
@@ -542,16 +556,29 @@ def _sweep_session(args: argparse.Namespace):
         fail_fast=args.fail_fast,
         metric=args.metric,
         direction=args.direction,
-        tty=sys.stderr.isatty() if args.progress is None else args.progress,
+        tty=_show_progress(args),
     )
-    return options, cli_params
+    return options, _cli_params(args)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from nbops.sweep.grid import sweep
 
     options, cli_params = _sweep_session(args)
-    return sweep(options, args.grid, args.params_file, cli_params)
+    return sweep(options, _grid_options(args.grid), args.params_file, cli_params)
+
+
+def _grid_options(texts: Sequence[str]) -> list[str]:
+    """Each --grid may hold several NAME=V1,V2 entries, a new one at each NAME= (`make sweep`)."""
+    from nbops.params import split_params_string
+
+    entries: list[str] = []
+    for text in texts:
+        try:
+            entries += split_params_string(text)
+        except BadInputError:  # not NAME=...: the sweep names the bad --grid itself
+            entries.append(text)
+    return entries
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:

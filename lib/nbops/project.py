@@ -217,6 +217,11 @@ class RunFolder:
         return self.path / "run.json"
 
     @property
+    def verdicts(self) -> Path:
+        """verdicts.json: the registry gate and the drift verdict the notebook reached."""
+        return self.path / "verdicts.json"
+
+    @property
     def model_card(self) -> Path:
         return self.path / "model_card.md"
 
@@ -262,7 +267,14 @@ class RunFolder:
     @property
     def artifact_files(self) -> tuple[Path, ...]:
         """The files MLflow mirrors as artifacts of the run."""
-        return (self.notebook, self.report, self.params, self.metrics, self.model_card)
+        return (
+            self.notebook,
+            self.report,
+            self.params,
+            self.metrics,
+            self.verdicts,
+            self.model_card,
+        )
 
     @property
     def artifact_folders(self) -> tuple[Path, ...]:

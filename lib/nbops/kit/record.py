@@ -73,6 +73,14 @@ def record_metrics(metrics: Mapping[str, object]) -> dict[str, float | int]:
     return recorded
 
 
+def record_verdict(kind: str, verdict: Mapping[str, object]) -> Path:
+    """Note a verdict the notebook reached (`gate`, `drift`) in the run's verdicts.json."""
+    path = RunFolder(run_dir()).verdicts
+    recorded = read_json(path, {})
+    recorded[kind] = dict(verdict)
+    return write_json_atomic(path, dict(sorted(recorded.items())))
+
+
 def save_figure(fig, name: str = ""):
     """Save a matplotlib figure as figures/<name>.png in the run folder and return the figure.
 
