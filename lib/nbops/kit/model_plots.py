@@ -28,6 +28,7 @@ from nbops.kit.figures import (
     message_figure,
     top_values,
 )
+from nbops.kit.metrics import ERROR_SCORERS
 
 
 def plot_confusion_matrix(
@@ -67,7 +68,8 @@ def plot_precision_recall_curves(
 def plot_permutation_importance(
     importances: pd.DataFrame, *, top: int = TOP_FEATURES, scoring: str, figsize: Size = FIGURE_SIZE
 ) -> Figure:
-    """Horizontal bars of the `top` largest permutation importances, with their spread."""
+    """Horizontal bars of the `top` largest permutation importances, with their spread;
+    `scoring` as given to `permutation_importances`."""
     shown = importances.head(top)
     fig, ax = plt.subplots(figsize=tuple(figsize))
     ax.barh(
@@ -78,7 +80,10 @@ def plot_permutation_importance(
     )
     ax.invert_yaxis()
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set(xlabel=f"drop in {scoring} when shuffled", title="Permutation importance (test split)")
+    change = "rise" if scoring in ERROR_SCORERS else "drop"
+    ax.set(
+        xlabel=f"{change} in {scoring} when shuffled", title="Permutation importance (test split)"
+    )
     return closed(fig, "permutation_importance")
 
 
