@@ -81,15 +81,21 @@ def record_verdict(kind: str, verdict: Mapping[str, object]) -> Path:
     return write_json_atomic(path, dict(sorted(recorded.items())))
 
 
-def save_figure(fig, name: str) -> Path:
-    """Save a matplotlib figure as figures/<name>.png in the run folder and return its path."""
+def save_figure(fig, name: str = ""):
+    """Save a matplotlib figure as figures/<name>.png in the run folder and return the figure.
+
+    `name` defaults to the name the kit's plot helpers give their figures (`roc_curve`...), so
+    one line saves a plot and, as a cell's last expression, shows it.
+    """
+    name = name or fig.get_label()
     _check_plain_name(name, "figure", "roc_curve")
     folder = RunFolder(run_dir()).figures
     folder.mkdir(exist_ok=True)
     image = io.BytesIO()
     # No Software/date metadata: the same figure gives the same bytes in every run.
     fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    return write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    return fig
 
 
 def save_model(model, name: str = "model") -> Path:
