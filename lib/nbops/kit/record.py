@@ -27,6 +27,7 @@ from nbops.project import (
 
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
+FIGURE_TITLES = "titles.json"  # figures/titles.json: {figure name: its title}, for alt text
 
 
 def project_root() -> Path:
@@ -89,7 +90,19 @@ def save_figure(fig, name: str) -> Path:
     image = io.BytesIO()
     # No Software/date metadata: the same figure gives the same bytes in every run.
     fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    return write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    path = write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    titles = read_json(folder / FIGURE_TITLES, {})
+    write_json_atomic(folder / FIGURE_TITLES, titles | {name: figure_title(fig) or name})
+    return path
+
+
+def figure_title(fig) -> str:
+    """The figure's title (suptitle), else its axes' titles joined: the report's alt text."""
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        return suptitle.get_text()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    return "; ".join(titles)
 
 
 def save_model(model, name: str = "model") -> Path:
