@@ -74,8 +74,11 @@ def record_metrics(metrics: Mapping[str, object]) -> dict[str, float | int]:
     return recorded
 
 
-def record_verdict(kind: str, verdict: Mapping[str, object]) -> Path:
-    """Note a verdict the notebook reached (`gate`, `drift`) in the run's verdicts.json."""
+def record_verdict(kind: str, verdict: Mapping[str, object]) -> Path | None:
+    """Note a verdict the notebook reached (`gate`, `drift`) in the run's verdicts.json; under
+    `nbops run` only (opened interactively, the notebook's printed verdict is all there is)."""
+    if not in_managed_run():
+        return None
     path = RunFolder(run_dir()).verdicts
     recorded = read_json(path, {})
     recorded[kind] = dict(verdict)
