@@ -300,8 +300,10 @@ def _usage(outcome: Outcome, folder: RunFolder) -> str:
             "From the registry:",
             "",
             "```sh",
-            f"nbops serve {uri}                          # REST on 127.0.0.1",
-            f"nbops predict {uri} new_rows.csv predictions.csv  # batch",
+            "# REST on 127.0.0.1 (POST /invocations)",
+            f"nbops serve {uri}",
+            "# batch: score a CSV or parquet file",
+            f"nbops predict {uri} new_rows.csv predictions.csv",
             "```",
         ]
     return "\n".join(lines)

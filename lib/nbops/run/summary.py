@@ -166,9 +166,11 @@ def _metrics_table(outcome: Outcome, metrics: Mapping[str, Any]) -> str:
         for name, value in metrics.items()
         if name not in shown and not name.endswith((CI_LOW, CI_HIGH))
     ]
+    headline = bool(outcome.metrics)
+    tail = "<td></td><td></td>" if headline else ""
     scores = "".join(
         f'<tr data-metric="{_e(name)}"><th>{_e(name)}</th><td class="nbops-value">'
-        f"{fmt(value)}</td><td></td><td></td></tr>"
+        f"{fmt(value)}</td>{tail}</tr>"
         for name, value in other
         if isinstance(value, float)
     )
@@ -179,6 +181,8 @@ def _metrics_table(outcome: Outcome, metrics: Mapping[str, Any]) -> str:
     )
     head = (
         "<tr><th>metric (test split)</th><th>value</th><th>95% interval</th><th>baseline</th></tr>"
+        if headline
+        else "<tr><th>metric</th><th>value</th></tr>"
     )
     table = (
         f'<table class="nbops-metrics"><caption>Results</caption>{head}{"".join(rows)}'
