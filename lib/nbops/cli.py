@@ -25,8 +25,7 @@ from nbops.errors import (
     BadInputError,
     NbopsError,
 )
-from nbops.files import read_json
-from nbops.project import Project, RunFolder
+from nbops.project import Project
 
 DEFAULT_TEMPLATE = "classification.ipynb"  # what `nbops run` executes without a NOTEBOOK
 SERVE_PORT = 5001
@@ -161,17 +160,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress_bar=_show_progress(args),
     )
     result = run(request)
-    metrics = read_json(RunFolder(result.run_dir).metrics, {})
-    shown = ", ".join(f"{name}={_fmt(value)}" for name, value in metrics.items())
-    print(f"run {result.record['id']} succeeded in {result.record['duration_s']:.1f} s")
+    from nbops.run.closing import closing_lines
+
+    print("\n".join(closing_lines(result.run_dir, result.record)))
     print(f"  folder:  {result.run_dir}")
-    if shown:
-        print(f"  metrics: {shown}")
     return 0
-
-
-def _fmt(value: object) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _add_runs(subparsers: argparse._SubParsersAction) -> None:

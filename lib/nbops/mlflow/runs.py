@@ -72,7 +72,8 @@ def start(
         return Tracked(env={TRACKING_ENV: "off"}, record=_failure(uri, None, "start", exc))
     run_id = run.info.run_id
     env = {MLFLOW_URI_ENV: uri, MLFLOW_RUN_ID_ENV: run_id, MLFLOW_EXPERIMENT_ID_ENV: experiment_id}
-    return Tracked(uri, run_id, experiment_id, env, {"tracking_uri": uri, "run_id": run_id})
+    mirror = {"tracking_uri": uri, "run_id": run_id, "experiment_id": experiment_id}
+    return Tracked(uri, run_id, experiment_id, env, mirror)
 
 
 def _tags(run_dir: Path, root: Path, record: Mapping) -> dict[str, str]:

@@ -34,6 +34,7 @@ from nbops.project import (
 )
 from nbops.run import interrupts, process, provenance
 from nbops.run.tracking_thread import TrackingThread
+from nbops.verdicts import read_outcome
 
 _RESERVE_BYTES = 256 * 1024  # room for run.json and the MLflow end of a run on a full disk
 
@@ -264,20 +265,23 @@ def _write_outputs(
     if signals.received:
         problems[folder.report.name] = f"not rendered: {signals.received} arrived first"
     elif folder.notebook.exists():
-        try:
-            from nbops.run.report import render_html
+        from nbops.run.findings import notebook_findings
 
-            render_html(
-                folder.notebook, folder.report, title=f"{run_dir.name} ({record['status']})"
-            )
-        except Exception as exc:  # a report failure must not hide the run's own outcome
-            record["report_error"] = problems[folder.report.name] = _reason(exc)
-    try:
+        record["check"] = notebook_findings(folder.notebook, record["notebook"])
+    try:  # before the report, which links to it
         from nbops.run import model_card
 
         model_card.write(run_dir, record)
-    except Exception as exc:  # a card failure must not hide the run's own outcome either
+    except Exception as exc:  # a card failure must not hide the run's own outcome
         record["model_card_error"] = _reason(exc)
+    if folder.notebook.exists() and not signals.received:
+        try:
+            from nbops.run.report import render_report
+
+            render_report(run_dir, record)
+        except Exception as exc:  # a report failure must not hide the run's own outcome either
+            record["report_error"] = problems[folder.report.name] = _reason(exc)
+    record["verdict"] = read_outcome(run_dir, record).verdict
     folder.reserve.unlink(missing_ok=True)
     interrupts.pause_at("mlflow", signals)
     note_signal()
