@@ -476,7 +476,10 @@ def _add_sweep(subparsers: argparse._SubParsersAction) -> None:
     )
     _sweep_options(parser)
     parser.add_argument("--name", help="a name appended to the sweep folder and its run ids")
-    parser.add_argument("--metric", help="metric that picks the best run (default: the first)")
+    parser.add_argument(
+        "--metric",
+        help="metric that ranks the runs (default: val_<GATE_METRIC>, a validation score)",
+    )
 
 
 def _add_tune(subparsers: argparse._SubParsersAction) -> None:
@@ -491,7 +494,9 @@ def _add_tune(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("--space", type=Path, required=True, help=SPACE_HELP)
     parser.add_argument("--trials", type=int, required=True, help="how many trials to add")
-    parser.add_argument("--metric", required=True, help="the recorded metric to optimise")
+    parser.add_argument(
+        "--metric", help="the recorded metric to optimise (default: val_<GATE_METRIC>)"
+    )
     parser.add_argument("--study", help="study name (default: the notebook's stem)")
     parser.add_argument("--seed", type=int, default=42, help="TPE sampler seed (default 42)")
     _sweep_options(parser)
@@ -518,6 +523,17 @@ def _sweep_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--direction", choices=("maximize", "minimize"))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
     parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
+    parser.add_argument(
+        "--allow-test-selection",
+        action="store_true",
+        help="let a test-split score rank the runs (every page then says so)",
+    )
+    parser.add_argument(
+        "--no-register",
+        dest="register",
+        action="store_false",
+        help="do not register the best run at the end (runs never register themselves)",
+    )
     progress = parser.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None)
     progress.add_argument("--no-progress", dest="progress", action="store_false")
@@ -543,6 +559,8 @@ def _sweep_session(args: argparse.Namespace):
         metric=args.metric,
         direction=args.direction,
         tty=sys.stderr.isatty() if args.progress is None else args.progress,
+        allow_test_selection=args.allow_test_selection,
+        register=args.register,
     )
     return options, cli_params
 
