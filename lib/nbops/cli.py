@@ -126,7 +126,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         progress_bar=sys.stderr.isatty() if args.progress is None else args.progress,
     )
-    result = run(request)
+    try:
+        result = run(request)
+    finally:
+        _refresh_gallery(request.runs_dir)
     metrics = read_json(RunFolder(result.run_dir).metrics, {})
     shown = ", ".join(f"{name}={_fmt(value)}" for name, value in metrics.items())
     print(f"run {result.record['id']} succeeded in {result.record['duration_s']:.1f} s")
@@ -140,18 +143,47 @@ def _fmt(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _refresh_gallery(runs_dir: Path) -> None:
+    """Bring <runs-dir>/index.html up to date (never fails the command that ran)."""
+    if runs_dir.is_dir():
+        from nbops.gallery.index import refresh_quietly
+
+        refresh_quietly(runs_dir)
+
+
 def _add_runs(subparsers: argparse._SubParsersAction) -> None:
-    parser = _command(subparsers, "runs", _cmd_runs, help="list the runs kept under runs/")
+    parser = _command(
+        subparsers, "runs", _cmd_runs, help="list the runs and sweeps kept under runs/"
+    )
     parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    parser.add_argument("--notebook", help="only the runs of this notebook (path or stem)")
+    parser.add_argument("--status", help="only runs with this status (succeeded, failed...)")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from nbops.runs import list_runs
+    from nbops.gallery.listing import list_runs
 
-    for record in list_runs(_runs_dir(args)):
-        duration = record.get("duration_s")
-        took = f"{duration:7.1f} s" if isinstance(duration, int | float) else "      - s"
-        print(f"{record['id']:<60} {record['status']:<12} {took}  {record['notebook']}")
+    runs_dir = _runs_dir(args)
+    shown = list_runs(runs_dir, notebook=args.notebook, status=args.status, fmt=args.format)
+    sys.stdout.write(shown)
+    return 0
+
+
+def _add_gallery(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "gallery",
+        _cmd_gallery,
+        help="write runs/index.html: every run and sweep on one offline page",
+    )
+    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from nbops.gallery.index import refresh
+
+    print(refresh(_runs_dir(args)))
     return 0
 
 
@@ -598,6 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(subparsers)
     _add_runs(subparsers)
+    _add_gallery(subparsers)
     _add_reproduce(subparsers)
     _add_check(subparsers)
     _add_export(subparsers)

@@ -143,9 +143,12 @@ def register_best(
 ) -> str:
     """Register the model logged by MLflow run `run_id` as a new version of `name`, tag its gate
     and give it the alias `challenger`; return the version (raises on a tracking failure)."""
+    import mlflow
+
     from nbops.mlflow.notebook import CHALLENGER
 
     client = _client(uri)
+    mlflow.set_tracking_uri(uri)  # the registry resolves the model's source through it
     run = client.get_run(run_id)
     found = client.search_logged_models(
         experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"

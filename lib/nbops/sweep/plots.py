@@ -56,7 +56,13 @@ def param_plot(rows: Sequence[Row], swept: Sequence[str], name: str, metric: str
     else:
         labels = list(dict.fromkeys(str(v) for v in values))
         xs = [labels.index(str(v)) for v in values]
-        ax.set_xticks(range(len(labels)), labels, rotation=20 if len(labels) > 3 else 0)
+        crowded = len(labels) > 3 or sum(map(len, labels)) > 30
+        ax.set_xticks(
+            range(len(labels)),
+            labels,
+            rotation=25 if crowded else 0,
+            ha="right" if crowded else "center",
+        )
         ax.set_xlim(-0.5, len(labels) - 0.5)
     ys = [row.value(metric) for row in rows]
     _scatter_by(ax, rows, xs, ys, colour_parameter(rows, swept, name), best)

@@ -14,6 +14,7 @@ from typing import Any
 
 from nbops import runs
 from nbops.errors import BadInputError, RunFailedError, RunInterruptedError
+from nbops.gallery.index import refresh_quietly
 from nbops.mlflow import sweep as mirror
 from nbops.sweep import html
 from nbops.sweep.folder import SweepFolder, allocate
@@ -163,6 +164,7 @@ class Session:
             metric=page.metric,
             direction=page.direction,
             selection=page.selection,
+            chosen_on_test_split=page.on_test_split,
             best={"run_id": page.best.run_id, "value": page.best.value(page.metric)}
             if page.best
             else None,
@@ -186,6 +188,7 @@ class Session:
         best_metric = {f"best_{page.metric}": page.best.value(page.metric)} if page.best else {}
         files = [self.folder.record, self.folder.summary_csv, self.folder.summary_html]
         mirror.close_parent(self.parent, status, best_metric, [*files, self.folder.best])
+        refresh_quietly(self.options.runs_dir)
 
     def facts(self, executor: Any) -> dict[str, str]:
         return {
