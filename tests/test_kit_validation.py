@@ -60,8 +60,9 @@ def test_classification_holdout_names_every_headline_metric_val(penguins) -> Non
     pipeline, X, y = penguins
     scores = classification_validation(pipeline, X, y, folds=1, holdout_size=0.25, random_state=0)
     names = {f"val_{name}" for name in ("accuracy", "f1_macro", "f1_weighted")}
-    assert names | {"val_precision_macro", "val_recall_macro", "val_roc_auc_ovr"} == set(scores)
-    assert all(0 <= value <= 1 for value in scores.values())
+    names |= {"val_precision_macro", "val_recall_macro", "val_roc_auc_ovr", "n_val"}
+    assert names == set(scores) and scores["n_val"] == 86  # a quarter of 344 rows
+    assert all(0 <= value <= 1 for name, value in scores.items() if name != "n_val")
 
 
 def test_holdout_equals_a_manual_fit_on_the_stratified_rest(cars) -> None:
@@ -71,7 +72,7 @@ def test_holdout_equals_a_manual_fit_on_the_stratified_rest(cars) -> None:
     fit, val = np.sort(fit), np.sort(val)
     manual = pipeline.fit(X.iloc[fit], y.iloc[fit]).predict(X.iloc[val])
     assert scores["val_rmse"] == pytest.approx(root_mean_squared_error(y.iloc[val], manual))
-    assert set(scores) == {"val_rmse", "val_mae", "val_r2"}
+    assert set(scores) == {"val_rmse", "val_mae", "val_r2", "n_val"} and scores["n_val"] == len(val)
 
 
 def test_the_model_passed_in_is_neither_refitted_nor_changed(cars) -> None:
@@ -86,7 +87,7 @@ def test_k_folds_average_each_metric_over_the_folds(penguins) -> None:
     pipeline, X, y = penguins
     one = classification_validation(pipeline, X, y, folds=1, holdout_size=0.2, random_state=0)
     five = classification_validation(pipeline, X, y, folds=5, holdout_size=0.2, random_state=0)
-    assert set(one) == set(five)
+    assert set(one) == set(five) and five["n_val"] == len(y)  # every row scored once
     assert 0.9 <= five["val_accuracy"] <= 1
 
 

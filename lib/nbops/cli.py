@@ -159,7 +159,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         progress_bar=_show_progress(args),
     )
-    result = run(request)
+    try:
+        result = run(request)
+    finally:
+        _refresh_gallery(request.runs_dir)
     from nbops.run.closing import closing_lines
 
     print("\n".join(closing_lines(result.run_dir, result.record)))
@@ -167,18 +170,47 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh_gallery(runs_dir: Path) -> None:
+    """Bring <runs-dir>/index.html up to date (never fails the command that ran)."""
+    if runs_dir.is_dir():
+        from nbops.gallery.index import refresh_quietly
+
+        refresh_quietly(runs_dir)
+
+
 def _add_runs(subparsers: argparse._SubParsersAction) -> None:
-    parser = _command(subparsers, "runs", _cmd_runs, help="list the runs kept under runs/")
+    parser = _command(
+        subparsers, "runs", _cmd_runs, help="list the runs and sweeps kept under runs/"
+    )
     _runs_dir_option(parser)
+    parser.add_argument("--notebook", help="only the runs of this notebook (path or stem)")
+    parser.add_argument("--status", help="only runs with this status (succeeded, failed...)")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from nbops.runs import list_runs
+    from nbops.gallery.listing import list_runs
 
-    for record in list_runs(_runs_dir(args)):
-        duration = record.get("duration_s")
-        took = f"{duration:7.1f} s" if isinstance(duration, int | float) else "      - s"
-        print(f"{record['id']:<60} {record['status']:<12} {took}  {record['notebook']}")
+    runs_dir = _runs_dir(args)
+    shown = list_runs(runs_dir, notebook=args.notebook, status=args.status, fmt=args.format)
+    sys.stdout.write(shown)
+    return 0
+
+
+def _add_gallery(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "gallery",
+        _cmd_gallery,
+        help="write runs/index.html: every run and sweep on one offline page",
+    )
+    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from nbops.gallery.index import refresh
+
+    print(refresh(_runs_dir(args)))
     return 0
 
 
@@ -504,7 +536,10 @@ def _add_sweep(subparsers: argparse._SubParsersAction) -> None:
     )
     _sweep_options(parser)
     parser.add_argument("--name", help="a name appended to the sweep folder and its run ids")
-    parser.add_argument("--metric", help="metric that picks the best run (default: the first)")
+    parser.add_argument(
+        "--metric",
+        help="metric that ranks the runs (default: val_<GATE_METRIC>, a validation score)",
+    )
 
 
 def _add_tune(subparsers: argparse._SubParsersAction) -> None:
@@ -519,7 +554,9 @@ def _add_tune(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("--space", type=Path, required=True, help=SPACE_HELP)
     parser.add_argument("--trials", type=int, required=True, help="how many trials to add")
-    parser.add_argument("--metric", required=True, help="the recorded metric to optimise")
+    parser.add_argument(
+        "--metric", help="the recorded metric to optimise (default: val_<GATE_METRIC>)"
+    )
     parser.add_argument("--study", help="study name (default: the notebook's stem)")
     parser.add_argument("--seed", type=int, default=42, help="TPE sampler seed (default 42)")
     _sweep_options(parser)
@@ -535,6 +572,17 @@ def _sweep_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--direction", choices=("maximize", "minimize"))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
+    parser.add_argument(
+        "--allow-test-selection",
+        action="store_true",
+        help="let a test-split score rank the runs (every page then says so)",
+    )
+    parser.add_argument(
+        "--no-register",
+        dest="register",
+        action="store_false",
+        help="do not register the best run at the end (runs never register themselves)",
+    )
     _runs_dir_option(parser)
     _progress_options(parser)
 
@@ -556,6 +604,8 @@ def _sweep_session(args: argparse.Namespace):
         metric=args.metric,
         direction=args.direction,
         tty=_show_progress(args),
+        allow_test_selection=args.allow_test_selection,
+        register=args.register,
     )
     return options, _cli_params(args)
 
@@ -606,6 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(subparsers)
     _add_runs(subparsers)
+    _add_gallery(subparsers)
     _add_reproduce(subparsers)
     _add_check(subparsers)
     _add_export(subparsers)
