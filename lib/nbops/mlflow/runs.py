@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from nbops.errors import NbopsError
 from nbops.files import read_json_object
 from nbops.mlflow import store, transfer
 from nbops.mlflow.store import default_tracking_uri, ensure_experiment, first_line, tracking_uri
@@ -84,12 +85,12 @@ def start(
         except Exception as exc:
             reason = f"{reason}; embedded store: {describe(exc)}"
         else:
-            warn(f"tracking server {uri} failed ({reason}); {_kept_in(local)}")
+            warn(f"{_server_failed(uri, reason)}; {_kept_in(local)}")
             tracked.tracking = {"status": SKIPPED, "reason": reason, "server": uri}
             return tracked
     warn(f"MLflow tracking failed at start ({reason}); the run goes on untracked")
     failed = {"tracking_uri": uri, "run_id": None, "error": f"start: {reason}"}
-    untracked = {TRACKING_ENV: "off", **store.bounded_requests()}
+    untracked = {TRACKING_ENV: "off", **store.client_environment()}
     return Tracked(env=untracked, record=failed, tracking={"status": SKIPPED, "reason": reason})
 
 
@@ -107,7 +108,7 @@ def open_run(
     )
     run_id = run.info.run_id
     env = {MLFLOW_URI_ENV: uri, MLFLOW_RUN_ID_ENV: run_id, MLFLOW_EXPERIMENT_ID_ENV: experiment_id}
-    env.update(store.bounded_requests())
+    env.update(store.client_environment())
     entry = {"tracking_uri": uri, "run_id": run_id}
     return Tracked(uri, run_id, experiment_id, env, entry, None, name, local)
 
@@ -200,7 +201,7 @@ def _finish_locally(
     except Exception as exc:
         problem = describe(exc)
     if problem is None:
-        warn(f"tracking server {tracked.uri} failed ({failure}); {_kept_in(tracked.local_uri)}")
+        warn(f"{_server_failed(tracked.uri, failure)}; {_kept_in(tracked.local_uri)}")
         record["mlflow"] = local.record
     else:
         warn(f"MLflow tracking failed at finish ({failure}; embedded store: {problem})")
@@ -348,14 +349,21 @@ def _log_files(client: Any, run_id: str, run_dir: Path, record: Mapping) -> None
 
 
 def describe(exc: BaseException) -> str:
-    """An MLflow or network error in one short line: its type and first line."""
+    """An MLflow or network error in one short line: its type and first line (nbops's own
+    errors are already sentences)."""
     text = first_line(exc) if str(exc).strip() else ""
+    if isinstance(exc, NbopsError) and text:
+        return text
     return f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
 def warn(message: str) -> None:
     """One warning line on stderr."""
     print(f"nbops: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _server_failed(uri: str | None, reason: str) -> str:
+    return reason if uri and uri in reason else f"tracking server {uri} failed ({reason})"
 
 
 def _kept_in(local: str | None) -> str:

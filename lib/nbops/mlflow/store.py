@@ -75,20 +75,23 @@ def is_server(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
 
 
-def bounded_requests() -> dict[str, str]:
-    """MLflow's HTTP timeout and retries, bounded unless the user set them: a server that is down
-    or silent fails a request in seconds, not after MLflow's four minutes of retries."""
+def client_environment() -> dict[str, str]:
+    """MLflow's variables for a client nbops runs: HTTP timeout and retries bounded unless the
+    user set them (a server that is down or silent fails a request in seconds, not after
+    MLflow's four minutes of retries), no INFO lines and no "View run at" links on the terminal."""
     return {
         MLFLOW_HTTP_TIMEOUT_ENV: os.environ.get(MLFLOW_HTTP_TIMEOUT_ENV) or str(HTTP_TIMEOUT_S),
         MLFLOW_HTTP_RETRIES_ENV: os.environ.get(MLFLOW_HTTP_RETRIES_ENV) or str(HTTP_RETRIES),
         LOGGING_LEVEL_ENV: os.environ.get(LOGGING_LEVEL_ENV) or "WARNING",
+        "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
     }
 
 
 def client(uri: str) -> Any:
     """An MlflowClient on `uri`, MLflow's INFO lines off; an http(s) server is probed first and its
     requests bounded, so an unreachable server fails in seconds."""
-    os.environ.update(bounded_requests())
+    os.environ.update(client_environment())
     if is_server(uri):
         check_reachable(uri)
     import mlflow

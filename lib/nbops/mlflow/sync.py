@@ -114,6 +114,7 @@ def sync_run(client: Any, run_dir: Path, root: Path, record: dict[str, Any]) -> 
         run_id, outcome = run.info.run_id, PUSHED
     tracked = Tracked(client.tracking_uri, run_id, experiment_id, experiment=name)
     source = record.get("mlflow") or {}
+    source = source.get("local") or source  # a run synced before: its copy in the embedded store
 
     def copy_source(target: Any) -> None:
         if source.get("run_id") and source.get("tracking_uri") != client.tracking_uri:
@@ -152,11 +153,12 @@ def _copy_run(source: Any, source_run_id: str, target: Any, tracked: Tracked) ->
             )
     for found in source.search_model_versions(f"run_id = '{source_run_id}'"):
         version = source.get_model_version(found.name, found.version)
-        if version.model_id in copied:
+        model_id = version.model_id or str(version.source).removeprefix("models:/")
+        if model_id in copied:
             transfer.register(
                 target,
                 version.name,
-                copied[version.model_id],
+                copied[model_id],
                 tracked.run_id,
                 tags=version.tags,
                 aliases=list(version.aliases or []),
@@ -167,7 +169,7 @@ def _note_synced(folder: RunFolder, uri: str, run_id: str, source: dict[str, Any
     """run.json now names the server's run; the local copy it came from is kept beside it."""
     record = read_json(folder.record, {}) or {}
     record["mlflow"] = {"tracking_uri": uri, "run_id": run_id}
-    if source.get("run_id") and source.get("tracking_uri") != uri:
+    if source.get("run_id") and source.get("tracking_uri") != uri:  # kept for a later sync
         record["mlflow"]["local"] = {k: source.get(k) for k in ("tracking_uri", "run_id")}
     record["tracking"] = {
         "status": COMPLETE,
