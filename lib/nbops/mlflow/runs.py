@@ -29,6 +29,7 @@ from nbops.mlflow import store, transfer
 from nbops.mlflow.store import default_tracking_uri, ensure_experiment, first_line, tracking_uri
 from nbops.project import (
     MLFLOW_EXPERIMENT_ID_ENV,
+    MLFLOW_HTTP_TIMEOUT_ENV,
     MLFLOW_RUN_ID_ENV,
     MLFLOW_URI_ENV,
     TRACKING_ENV,
@@ -45,6 +46,16 @@ _MAX_PARAM = 6000
 RUN_ID_TAG = "nbops.run_id"  # the nbops run id: what `nbops sync` matches runs on
 STATUS_TAG = "nbops.status"  # set when the run folder has been logged whole
 COMPLETE, PARTIAL, SKIPPED = "complete", "partial", "skipped"
+# What MLflow's long HTTP errors mean, said in a few words.
+_NETWORK_CAUSES = {
+    "ReadTimeoutError": "the server did not answer in {timeout} s",
+    "ConnectTimeoutError": "no connection in {timeout} s",
+    "Connection refused": "connection refused",
+    "NewConnectionError": "connection refused",
+    "RemoteDisconnected": "the server closed the connection",
+    "Connection reset": "the server reset the connection",
+    "ProtocolError": "the server dropped the connection",
+}
 _BATCH = 100
 
 
@@ -354,6 +365,9 @@ def describe(exc: BaseException) -> str:
     text = first_line(exc) if str(exc).strip() else ""
     if isinstance(exc, NbopsError) and text:
         return text
+    for cause, said in _NETWORK_CAUSES.items():
+        if cause in text:
+            return said.format(timeout=store.client_environment()[MLFLOW_HTTP_TIMEOUT_ENV])
     return f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
