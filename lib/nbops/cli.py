@@ -510,6 +510,80 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     return serve_ui(args.port, _runs_dir(args))
 
 
+def _add_server(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "server",
+        _cmd_server,
+        help="an MLflow tracking server for a team (PostgreSQL or the project's store)",
+        description="Create or upgrade the tracking schema in --backend, then run `mlflow server` "
+        "with artifacts served by it, on 127.0.0.1 unless --host is given. Prints the "
+        "MLFLOW_TRACKING_URI line each machine exports. Ctrl-C stops it.",
+    )
+    parser.add_argument(
+        "--backend",
+        metavar="URI",
+        help="the database: postgresql://USER@HOST:PORT/DB (default: the project's runs/mlflow.db)",
+    )
+    parser.add_argument(
+        "--artifacts",
+        metavar="DIR_OR_URI",
+        help="where the server keeps artifacts (default: runs/mlartifacts)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=UI_PORT, help=f"default {UI_PORT}")
+    parser.add_argument(
+        "--allowed-hosts",
+        metavar="H1,H2",
+        help="Host headers accepted with --host (default: this machine's names)",
+    )
+    _runs_dir_option(parser)
+
+
+def _cmd_server(args: argparse.Namespace) -> int:
+    from nbops.mlflow.server import serve_tracking
+
+    return serve_tracking(
+        _runs_dir(args),
+        backend=args.backend,
+        artifacts=args.artifacts,
+        host=args.host,
+        port=args.port,
+        allowed_hosts=args.allowed_hosts,
+    )
+
+
+def _add_sync(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "sync",
+        _cmd_sync,
+        help="push runs to a tracking server later (those it missed, or a whole project)",
+        description="Push RUN (default: every finished, tracked run) to the server of --to or "
+        "MLFLOW_TRACKING_URI: records, files, models and registry versions. A run already "
+        "there is left as it is, a run the server got half of is completed.",
+    )
+    parser.add_argument("runs", nargs="*", metavar="RUN", help="run folder, run id or 'latest'")
+    parser.add_argument("--to", metavar="URI", help="the tracking server (MLFLOW_TRACKING_URI)")
+    _runs_dir_option(parser)
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from nbops.mlflow.sync import sync_runs, target_uri
+
+    project = Project.load()
+    runs_dir = _runs_dir(args, project)
+    uri = target_uri(args.to, runs_dir)
+    failed = 0
+    for synced in sync_runs(runs_dir, project.root, args.runs, uri):
+        where = f" (MLflow run {synced.mlflow_run_id})" if synced.mlflow_run_id else ""
+        print(f"{synced.run}: {synced.outcome}{where}")
+        if synced.error:
+            failed += 1
+            print(f"nbops: error: {synced.run}: {synced.error}", file=sys.stderr)
+    return EXIT_FAILED if failed else 0
+
+
 SPACE_HELP = (
     "YAML search space, one entry per parameter: NAME: {int: [low, high]} "
     "| {float: [low, high], log: true} | {choice: [a, b]} (optional step: N)"
@@ -666,6 +740,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(subparsers)
     _add_predict(subparsers)
     _add_ui(subparsers)
+    _add_server(subparsers)
+    _add_sync(subparsers)
     _add_sweep(subparsers)
     _add_tune(subparsers)
     return parser

@@ -251,6 +251,12 @@ class RunFolder:
         return self.path / ".tracking.json"
 
     @property
+    def tracking_pending(self) -> Path:
+        """What the kernel could not hand to a tracking server (MLflow models in `models/`,
+        registrations in `registrations.json`), kept until `nbops sync` or the runner logs it."""
+        return self.path / ".tracking-pending"
+
+    @property
     def reserve(self) -> Path:
         """Space held during a run, given back so run.json can be written on a full disk."""
         return self.path / ".reserve"
