@@ -1,6 +1,8 @@
 """Benchmark the leakage rules: accuracy on the development corpus, speed against ruff.
 
 Run: `python tests/bench/bench_leakage.py [COUNT]`. Prints figures; asserts nothing.
+`--save FILE` writes every finding of every rule on the corpus (notebook, code, cell, line, message)
+as JSON; `--diff FILE` prints what changed against such a file (both skip the figures).
 
 1. Per-rule tp / fp / fn, precision and recall of NB301 (preprocessing) and NB302 (overlap) on
    `../shared/leakage-dev/` (relative to the project root; skipped with a message when absent),
@@ -11,8 +13,10 @@ Run: `python tests/bench/bench_leakage.py [COUNT]`. Prints figures; asserts noth
 
 from __future__ import annotations
 
+import collections
 import csv
 import itertools
+import json
 import shutil
 import subprocess
 import sys
@@ -98,10 +102,63 @@ def _wall(folder: Path, *command: str) -> float:
     return time.perf_counter() - start
 
 
-def main(count: int = 1000) -> None:
-    bench_corpus()
-    bench_speed(count)
+def all_findings(folder: Path) -> list[dict]:
+    """Every finding of every rule on the notebooks in `folder`, in a stable order."""
+    from nbops.check import check_notebook
+    from nbops.errors import NotebookError
+
+    rows = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            found = check_notebook(path)
+        except NotebookError as error:
+            rows.append({"notebook": path.stem, "code": "unreadable", "message": str(error)})
+            continue
+        rows += [
+            {
+                "notebook": path.stem,
+                "code": d.code,
+                "cell": d.cell,
+                "line": d.line,
+                "message": d.message,
+            }
+            for d in found
+        ]
+    return rows
+
+
+def save_findings(target: Path) -> None:
+    rows = all_findings(CORPUS / "notebooks")
+    target.write_text(json.dumps(rows, indent=0) + "\n", encoding="utf-8")
+    print(f"{len(rows)} findings on {CORPUS / 'notebooks'} written to {target}")
+
+
+def diff_findings(baseline: Path) -> None:
+    """Findings added and removed against a saved run, by code, then each one."""
+    key = lambda row: (row["notebook"], row["code"], row.get("cell"), row.get("line"))  # noqa: E731
+    before = {key(row): row for row in json.loads(baseline.read_text(encoding="utf-8"))}
+    after = {key(row): row for row in all_findings(CORPUS / "notebooks")}
+    added, removed = sorted(after.keys() - before.keys()), sorted(before.keys() - after.keys())
+    reworded = sorted(
+        k for k in after.keys() & before.keys() if after[k]["message"] != before[k]["message"]
+    )
+    for label, keys in (("added", added), ("removed", removed), ("reworded", reworded)):
+        counts = collections.Counter(k[1] for k in keys)
+        print(f"{label}: {len(keys)} {dict(sorted(counts.items()))}")
+    for sign, keys in (("+", added), ("-", removed)):
+        for notebook, code, cell, line in keys:
+            print(f"  {sign} {notebook} {code} cell {cell}:{line}")
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--save"]:
+        save_findings(Path(argv[1]))
+    elif argv[:1] == ["--diff"]:
+        diff_findings(Path(argv[1]))
+    else:
+        bench_corpus()
+        bench_speed(int(argv[0]) if argv else 1000)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main(sys.argv[1:])
