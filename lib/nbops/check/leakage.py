@@ -16,7 +16,7 @@ from nbops.check.diagnostics import Diagnostic, at
 from nbops.check.facts import Fact
 from nbops.check.flow import run_flow
 from nbops.check.registry import rule
-from nbops.check.values import FIT, RESAMPLE
+from nbops.check.values import FIT, RESAMPLE, VOCABULARY
 
 ROWS = {
     "full": "the full data before the train/test split",
@@ -57,8 +57,11 @@ def _resampled_before_split(fact: Fact) -> str:
 
 MESSAGES: dict[str, Callable[[Fact], str]] = {
     f.FIT_ON_HELD_OUT: lambda fact: (
-        f"{fact.subject} is fitted on the test split: "
-        "fit it on the training split and only transform the test split"
+        f"{fact.subject} is fitted again on the test split, so the test rows are scaled by their "
+        "own statistics: fit it on the training split and only transform the test split"
+        if fact.step.kind != VOCABULARY
+        else f"{fact.subject} is fitted on the test split, so its codes may differ from the "
+        "training split's: fit it on the training split and only transform the test split"
     ),
     f.RESAMPLED_HELD_OUT: lambda fact: (
         f"{fact.subject} of the test split: resample only the training split"
@@ -89,8 +92,8 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
         "score it on a held-out split it never saw"
     ),
     f.SCORED_ON_SAME_ROWS: lambda fact: (
-        f"the model trained at cell {fact.subject} is scored only on the rows it was trained on: "
-        "score it on a held-out split it never saw"
+        f"the model trained at cell {fact.subject} is evaluated only on the rows it was trained "
+        "on, so nothing measures it on unseen rows: hold out a test split or cross-validate"
     ),
     f.ANALYSIS_STOPPED: lambda fact: (
         f"the leakage analysis stopped in this cell ({fact.subject}); the leakage rules are "
@@ -103,11 +106,18 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
 }
 
 
-def code_of(fact: Fact) -> str:
-    """The rule a fact belongs to."""
+def code_of(fact: Fact, facts: list[Fact]) -> str | None:
+    """The rule a fact belongs to (None: no finding of its own)."""
     if fact.kind == f.STEP_REACHES_TRAINING:
+        if fact.step.kind == VOCABULARY:  # the categories or words only: not a statistic
+            return None
         return "NB302" if fact.step.kind == RESAMPLE else "NB301"
-    return CODES[fact.kind]
+    if fact.kind == f.FIT_ON_HELD_OUT:  # refitted on the evaluation rows: their statistics
+        return "NB305" if fact.step.kind == VOCABULARY else "NB301"
+    if fact.kind == f.TEST_AS_EVAL_SET:  # chooses only when it stops early on that set
+        stops = any(o.kind == f.STOPS_ON_EVAL_SET and o.place == fact.place for o in facts)
+        return "NB303" if stops else None
+    return CODES.get(fact.kind)
 
 
 CODES = {
@@ -121,8 +131,7 @@ CODES = {
     f.SHUFFLED_TIME_ORDER: "NB304",
     f.ANALYSIS_STOPPED: "NB300",
     f.SCORED_ON_TRAINING_ROWS: "NB302",
-    f.SCORED_ON_SAME_ROWS: "NB302",
-    f.FIT_ON_HELD_OUT: "NB305",
+    f.SCORED_ON_SAME_ROWS: "NB306",
 }
 
 
@@ -135,7 +144,9 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     for fact in facts:
         if fact.kind == f.SCORED_ON_HELD_OUT_ROWS or _diagnostic_score(fact, checked):
             continue
-        code = code_of(fact)
+        code = code_of(fact, facts)
+        if code is None:
+            continue
         message = _reaches_training(fact) if fact.kind == f.STEP_REACHES_TRAINING else None
         message = message or MESSAGES[fact.kind](fact)
         found.setdefault((code, *fact.place), at(code, *fact.place, message))
@@ -373,3 +384,35 @@ def fit_on_test(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     ```
     """
     yield from _by_code(nb, "NB305")
+
+
+@rule("NB306", "no-held-out-evaluation")
+def no_held_out_evaluation(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
+    """A model is evaluated only on the rows it was trained on.
+
+    ## What it does
+    Flags a score or prediction of a model on exactly the rows it was trained on (no split at
+    all, or the training split scored and nothing else), and a supervised metric of a clustering
+    model's labels for the rows it was fitted on. Silent when the same model is also scored on
+    rows held out from its training rows: a training score printed beside a held-out score is the
+    usual comparison. A model fitted on all rows and then scored on a subset of them, presented
+    as a held-out score, is overlap (NB302).
+
+    ## Why is this bad?
+    A score on the training rows measures how well the model memorised them, not how it will do
+    on rows it has not seen: nothing in the notebook estimates its real performance.
+
+    ## Example
+    ```python
+    model.fit(X, y)
+    print(accuracy_score(y, model.predict(X)))
+    ```
+
+    ## Use instead
+    ```python
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=RANDOM_STATE)
+    model.fit(X_train, y_train)
+    print(accuracy_score(y_test, model.predict(X_test)))
+    ```
+    """
+    yield from _by_code(nb, "NB306")
