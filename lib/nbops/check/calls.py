@@ -328,11 +328,14 @@ class Calls:
             cell, line = model.trained_at
             same = data.rows == model.trained
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
-            state.record(kind, state.where(node), subject=f"{cell}:{line}")
+            state.record(kind, state.where(node), subject=f"{cell}:{line}", model=model.ident)
             return
         if held_out(data.rows, model.trained):
             cell, line = model.trained_at
-            state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), subject=f"{cell}:{line}")
+            where = state.where(node)
+            state.record(
+                f.SCORED_ON_HELD_OUT_ROWS, where, subject=f"{cell}:{line}", model=model.ident
+            )
         own_rows = seen(data.rows, model.trained)  # a training score: no held-out row in it
         for step in sorted(model.pending, key=lambda s: (s.cell, s.line, s.col)):
             if seen(data.rows, step.source) and not (own_rows and step.rows == REFIT):

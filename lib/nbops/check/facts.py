@@ -53,6 +53,7 @@ class Fact:
     subject: str = ""  # the transformer, model, keyword, frame or call it is about
     step: Step | None = None  # STEP_REACHES_TRAINING, RESAMPLED_BEFORE_SPLIT, FIT_ON_HELD_OUT
     reached: tuple[int, int] = (0, 0)  # cell and line of the training the step reaches
+    model: int = 0  # for scores: the model object scored (one per constructor call)
 
     @property
     def place(self) -> tuple[int, int, int]:

@@ -140,7 +140,7 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     """The NB30x findings of a notebook: one per code and place, the first fact found wins."""
     found: dict[tuple[str, int, int, int], Diagnostic] = {}
     facts = run_flow(nb)
-    checked = {fact.subject for fact in facts if fact.kind == f.SCORED_ON_HELD_OUT_ROWS}
+    checked = {fact.model for fact in facts if fact.kind == f.SCORED_ON_HELD_OUT_ROWS}
     for fact in facts:
         if fact.kind == f.SCORED_ON_HELD_OUT_ROWS or _diagnostic_score(fact, checked):
             continue
@@ -153,10 +153,10 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     return tuple(found.values())
 
 
-def _diagnostic_score(fact: Fact, checked: set[str]) -> bool:
-    """A score on the training rows of a model that is also scored on held-out rows: the usual
-    train-versus-test comparison, not the model's reported result."""
-    return fact.kind == f.SCORED_ON_SAME_ROWS and fact.subject in checked
+def _diagnostic_score(fact: Fact, checked: set[int]) -> bool:
+    """A score on the training rows of a model object that is also (after another fit, perhaps)
+    scored on held-out rows: the train-versus-test comparison, not its only evaluation."""
+    return fact.kind == f.SCORED_ON_SAME_ROWS and fact.model in checked
 
 
 def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:
