@@ -54,6 +54,10 @@ class Calls:
             return self.boosted(node, name, library, args, kwargs)
         if name in v.CV_FUNCTIONS:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
+            estimator = argument(args, kwargs, 0, "estimator")
+            if estimator.kind in ("model", "search"):  # its folds are held out in turn
+                where = self.state.where(node)
+                self.state.record(f.SCORED_ON_HELD_OUT_ROWS, where, model=estimator.ident)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
             if not v.CLUSTERING_METRICS.search(name):
