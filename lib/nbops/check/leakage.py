@@ -174,7 +174,7 @@ def leakage_analysis_incomplete(nb: Notebook, config: CheckConfig) -> Iterator[D
     blocks that still do not parse are skipped, so the other rules keep working on the rest.
 
     ## Why is this bad?
-    The leakage rules (NB301-NB305) see nothing in code they cannot parse: a scaler fitted in
+    The leakage rules (NB301-NB306) see nothing in code they cannot parse: a scaler fitted in
     a skipped block would go unreported, and the notebook would look cleaner than it is.
 
     ## Example
@@ -223,10 +223,15 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     estimator fitted on them also counts once `cross_val_score` scores their folds); a fit
     on the training split counts once validation rows carved out of that split (a second split,
     folds) score a model trained on the rest.
+    A transformer refitted on the test split itself (`scaler.fit_transform(X_test)`) counts too:
+    the test rows are then scaled by their own statistics. A vocabulary chosen by frequency
+    (`CountVectorizer(max_features=...)`, `min_df` / `max_df`, a Keras `Tokenizer(num_words=...)`)
+    is a statistic of the rows and counts.
     Silent when the result never reaches a model, for row-wise statistics (`axis=1`, also
-    `df.apply(f, axis=1)`), shares of missing values, and one-hot/ordinal encoders (they only
-    learn the categories), and for pretrained objects a loader reads (`load_word2vec_format`,
-    `load_model`): they are not rows. A transformer fitted on the test split alone is NB305.
+    `df.apply(f, axis=1)`), shares of missing values, and encoders that only learn the
+    vocabulary (`OneHotEncoder`, `OrdinalEncoder`, `LabelEncoder`, a `CountVectorizer` or
+    `Tokenizer` keeping every word, a `ColumnTransformer` made only of these), and for pretrained
+    objects a loader reads (`load_word2vec_format`, `load_model`): they are not rows.
 
     ## Why is this bad?
     The test rows shape the training features (their mean, their variance, their categories'
@@ -304,9 +309,14 @@ def test_set_selection(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic
 
     ## What it does
     Flags a loop that fits candidates and scores each on the test split, a second candidate
-    model scored on the test split (a `Dummy*` baseline does not count), a search
-    (`GridSearchCV`, ...) fitted on the test split, and the test split passed as `eval_set` /
-    `validation_data` (early stopping).
+    model scored on test rows of the same dataset (another estimator, or the same one refitted
+    on other features; a `Dummy*` baseline does not count), a search (`GridSearchCV`, ...)
+    fitted on the test split, and the test split passed as `eval_set` / `validation_data` /
+    `valid_sets` to a fit that keeps its best epoch or iteration (`early_stopping_rounds`, an
+    `EarlyStopping` / `early_stopping` callback, `ModelCheckpoint(save_best_only=True)`,
+    CatBoost's default `use_best_model`). Silent for a test split shown during a fixed number
+    of epochs, cross-validation inside the training split, a separate validation split, and
+    scores on different datasets.
 
     ## Why is this bad?
     Every choice made by looking at the test score fits the test split; after enough choices
@@ -359,28 +369,30 @@ def shuffled_time_split(nb: Notebook, config: CheckConfig) -> Iterator[Diagnosti
 
 @rule("NB305", "fit-on-test")
 def fit_on_test(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
-    """A transformer or an oversampler is fitted on the test split alone.
+    """An encoder or an oversampler is fitted on the test split alone.
 
     ## What it does
-    Flags `fit` / `fit_transform` of a scaler, imputer, encoder... on the test split, and
-    oversampling of the test split (`SMOTE().fit_resample(X_test, y_test)`): no test row reaches
-    training, so it is not overlap (NB302), but the test split then holds synthetic rows.
+    Flags `fit` / `fit_transform` of an encoder that learns categories (`LabelEncoder`,
+    `OneHotEncoder`, ...) on the test split, and oversampling of the test split
+    (`SMOTE().fit_resample(X_test, y_test)`). A scaler or any other statistic refitted on the
+    test split is preprocessing leakage (NB301).
 
     ## Why is this bad?
-    It is not leakage but a bug: the test rows are transformed with different parameters from
-    the training rows, so the model sees differently scaled features at test time; an
+    It is a bug rather than leakage: an encoder fitted on the test split alone may give a
+    category another code than the training split's, so the model reads the wrong feature; an
     oversampled test split scores the model on synthetic rows, not on the data it will meet.
 
     ## Example
     ```python
-    X_train = scaler.fit_transform(X_train)
-    X_test = scaler.fit_transform(X_test)
+    X_train["plan"] = LabelEncoder().fit_transform(X_train["plan"])
+    X_test["plan"] = LabelEncoder().fit_transform(X_test["plan"])
     ```
 
     ## Use instead
     ```python
-    X_train = scaler.fit_transform(X_train)
-    X_test = scaler.transform(X_test)
+    encoder = LabelEncoder().fit(X_train["plan"])
+    X_train["plan"] = encoder.transform(X_train["plan"])
+    X_test["plan"] = encoder.transform(X_test["plan"])
     ```
     """
     yield from _by_code(nb, "NB305")
