@@ -172,7 +172,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _refresh_gallery(runs_dir: Path) -> None:
     """Bring <runs-dir>/index.html up to date (never fails the command that ran)."""
-    if runs_dir.is_dir():
+    if runs_dir.is_dir() and os.access(runs_dir, os.W_OK):  # else the run said why already
         from nbops.gallery.index import refresh_quietly
 
         refresh_quietly(runs_dir)
