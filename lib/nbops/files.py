@@ -8,6 +8,7 @@ nothing, never a half-written one, and removes its temp file.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -31,6 +32,12 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return target
+
+
+def temp_files_of(path: str | os.PathLike) -> list[Path]:
+    """Temp files an atomic write of `path` cut short by SIGKILL may have left beside it."""
+    target = Path(path)
+    return sorted(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:

@@ -54,13 +54,28 @@ class Tracked:
 
 
 def start(
-    run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping[str, Any]
+    run_dir: Path,
+    runs_dir: Path,
+    root: Path,
+    record: Mapping,
+    params: Mapping[str, Any],
+    proceed: Callable[[], bool] = lambda: True,
 ) -> Tracked:
-    """Open the MLflow run of `run_dir`; never raises for a tracking failure."""
+    """Open the MLflow run of `run_dir`; never raises for a tracking failure.
+
+    `proceed()` is asked once mlflow is loaded, before the store is opened (which creates and
+    migrates a new one): False leaves the store untouched (the run was interrupted meanwhile).
+    """
     if not tracking_enabled():
         return Tracked(env={TRACKING_ENV: "off"})
     uri = tracking_uri(runs_dir)
     try:
+        if uri.startswith(("http://", "https://")):  # down: say so before seconds of loading
+            store.check_reachable(uri)
+        import mlflow  # noqa: F401 - seconds of loading, before anything touches the store
+
+        if not proceed():
+            return Tracked(env={TRACKING_ENV: "off"})
         logging.getLogger("mlflow").setLevel(logging.WARNING)  # no store-creation chatter
         client = store.client(uri)
         name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
