@@ -135,11 +135,11 @@ reproduce: $(STAMP)
 
 ## test: run the whole test suite (unit, integration, kernels, servers, browser) on every core
 test: $(STAMP)
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup
 
-## test-fast: the edit loop: every test that starts no kernel, server or browser (about a minute)
+## test-fast: the edit loop: the tests that start no kernel, server or browser and are not slow
 test-fast: $(STAMP)
-	$(BIN)/pytest -n auto -m "$(FAST_TESTS)"
+	$(BIN)/pytest -n auto --dist loadgroup -m "$(FAST_TESTS)"
 
 ## bench: run the benchmarks under tests/bench/ and print their figures
 bench: $(STAMP)
