@@ -6,6 +6,7 @@ of every helper it uses (`from nbops.kit.data import load_table, split_stratifie
 - `data_plots`  plots of what a table holds: distributions, categories, correlations, series, drift
 - `models`      preprocessing, named classifiers and regressors, grid results, loading a model
 - `metrics`     scores: classification, regression, per segment, calibration, importance
+- `bootstrap`   95% intervals of the scores: seeded, stratified, vectorised bootstrap
 - `model_plots` plots of predictions: confusion, curves, residuals, calibration, forecasts
 - `timeseries`  forecasting: time checks, past-only features, baselines, backtests
 - `drift_data`  the two tables of a drift check: which columns compare, and how they differ
@@ -20,6 +21,7 @@ first helper module a notebook imports.
 """
 
 __all__ = [
+    "bootstrap",
     "data",
     "data_plots",
     "drift",
