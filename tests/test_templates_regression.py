@@ -29,7 +29,8 @@ def test_regression_on_diabetes_with_a_categorical_column(tmp_path, capsys):
         MAX_DEPTH=3,
     )
 
-    intervals = {f"{name}_ci_{bound}" for name in ("rmse", "mae", "r2") for bound in ("low", "high")}
+    scores = ("rmse", "mae", "r2")
+    intervals = {f"{name}_ci_{bound}" for name in scores for bound in ("low", "high")}
     assert set(metrics) == {"rmse", "mae", "r2", "baseline_rmse"} | COMMON | intervals
     assert metrics["n_train"] + metrics["n_test"] == len(frame)
     assert metrics["duplicate_rows"] == 0 and metrics["split_overlap_rows"] == 0
