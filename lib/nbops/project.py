@@ -216,6 +216,16 @@ class RunFolder:
         return self.path / "figures"
 
     @property
+    def figure_titles(self) -> Path:
+        """figures/titles.json: each saved figure's title (the report's alt text)."""
+        return self.figures / "titles.json"
+
+    @property
+    def drift_report(self) -> Path:
+        """Evidently's interactive drift report, saved by a drift notebook."""
+        return self.path / "drift_report.html"
+
+    @property
     def tables(self) -> Path:
         """The folder of tables the notebook saved."""
         return self.path / "tables"

@@ -27,7 +27,6 @@ from nbops.project import (
 
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
-FIGURE_TITLES = "titles.json"  # figures/titles.json: {figure name: its title}, for alt text
 
 
 def project_root() -> Path:
@@ -94,8 +93,9 @@ def save_figure(fig, name: str) -> Path:
     # No Software/date metadata: the same figure gives the same bytes in every run.
     fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
     path = write_bytes_atomic(folder / f"{name}.png", image.getvalue())
-    titles = read_json(folder / FIGURE_TITLES, {})
-    write_json_atomic(folder / FIGURE_TITLES, titles | {name: figure_title(fig) or name})
+    titles_path = RunFolder(run_dir()).figure_titles
+    titles = read_json(titles_path, {})
+    write_json_atomic(titles_path, titles | {name: figure_title(fig) or name})
     return path
 
 

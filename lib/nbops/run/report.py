@@ -23,7 +23,6 @@ from nbops.project import RunFolder
 from nbops.slow_imports import skip_unused
 
 TEMPLATE = Path(__file__).with_name("report.html.j2")
-FIGURE_TITLES = "titles.json"  # figures/titles.json: {name: title}, written by save_figure
 _SAVED_FIGURE = re.compile(r"save_figure\(\s*\w+\s*,\s*[\"']([^\"']+)[\"']")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.MULTILINE)
 
@@ -89,7 +88,7 @@ def render_html(
     import nbformat
 
     nb = nbformat.read(notebook_path, as_version=4)
-    titles = read_json_object(notebook_path.parent / "figures" / FIGURE_TITLES)
+    titles = read_json_object(RunFolder(notebook_path.parent).figure_titles)
     resources = {
         "metadata": {"name": title or notebook_path.stem},
         "nbops_summary": summary,
