@@ -335,7 +335,7 @@ def test_load_drift_tables_names_the_parameter_to_fix(tmp_path):
         drift_data.load_drift_tables("nowhere.csv", SEATTLE[1])
     empty = tmp_path / "empty.csv"
     empty.write_text("date,x\n")
-    with pytest.raises(DataError, match="current data has 0 rows"):
+    with pytest.raises(DataError, match="CURRENT_PATH .* has no rows"):
         drift_data.load_drift_tables(SEATTLE[0], empty)
 
 
@@ -352,3 +352,20 @@ def test_compare_categories_shows_new_categories():
     summary = drift_data.compare_categories(reference, inject_shift(current), ["weather"])
     assert summary.loc["weather", "new_in_current"] == "new"
     assert 0.2 < summary.loc["weather", "new_share_current"] < 0.4
+
+
+def test_drift_default_time_column_is_optional_an_explicit_one_is_not(tmp_path, monkeypatch):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.csv").write_text("x,y\n1,p\n2,q\n3,p\n")
+    monkeypatch.setenv("NBOPS_RUN_DIR", str(tmp_path / "run"))
+    monkeypatch.delenv("NBOPS_GIVEN_PARAMS", raising=False)
+    ref, cur = drift_data.load_drift_tables(
+        tmp_path / "a.csv", tmp_path / "b.csv", time_column="date"
+    )
+    columns = drift_data.drift_columns(ref, cur, time_column="date")
+    assert "x" in columns.kinds and columns.time is None
+    assert list(drift_data.time_span(ref, cur, "date").columns) == ["rows"]
+
+    monkeypatch.setenv("NBOPS_GIVEN_PARAMS", "REFERENCE_PATH,TIME_COLUMN")
+    with pytest.raises(DataError, match="date"):
+        drift_data.drift_columns(ref, cur, time_column="date")

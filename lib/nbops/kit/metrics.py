@@ -36,6 +36,10 @@ from nbops.kit.data import MISSING
 from nbops.kit.errors import DataError
 
 GAP_METRICS = ("selection_rate", "accuracy", "recall")
+PERMUTATION_REPEATS = 5  # shuffles per column for permutation importance
+PERMUTATION_MAX_ROWS = 5000  # rows permutation importance scores at most (seeded sample beyond)
+# Recorded error metrics and the scikit-learn scorer that measures them (negated: higher is better).
+ERROR_SCORERS = {"rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
 
 
 def classification_metrics(
@@ -134,16 +138,18 @@ def permutation_importances(
     y: Sequence,
     *,
     scoring: str,
-    n_repeats: int,
     random_state: int,
-    max_rows: int = 0,
+    n_repeats: int = PERMUTATION_REPEATS,
+    max_rows: int = PERMUTATION_MAX_ROWS,
 ) -> pd.DataFrame:
     """How much the score drops when each input column is shuffled (mean and std), largest first.
 
-    With `max_rows`, a seeded sample of at most that many rows is scored (0: every row): the cost
-    is columns x repeats predictions, so on a large test split the sample keeps it bounded while
-    the ranking of the columns stays the same.
+    `scoring` is a scikit-learn scorer name or a recorded error metric (`rmse`, `mae`: then the
+    importance is how much the error rises). With `max_rows`, a seeded sample of at most that
+    many rows is scored (0: every row): the cost is columns x repeats predictions, so on a large
+    test split the sample keeps it bounded while the ranking of the columns stays the same.
     """
+    scoring = ERROR_SCORERS.get(scoring, scoring)
     if max_rows and len(X) > max_rows:
         rows = np.sort(np.random.default_rng(random_state).choice(len(X), max_rows, replace=False))
         X, y = X.iloc[rows], np.asarray(y)[rows]
@@ -245,7 +251,7 @@ def calibration_summary(
 
 
 def largest_errors(
-    X: pd.DataFrame, y_true: pd.Series, proba: np.ndarray, *, classes: Sequence, top: int
+    X: pd.DataFrame, y_true: pd.Series, proba: np.ndarray, *, classes: Sequence, top: int = 10
 ) -> pd.DataFrame:
     """The `top` rows where the model gave the true class the lowest probability, with features."""
     classes = list(classes)

@@ -84,19 +84,24 @@ def record_verdict(kind: str, verdict: Mapping[str, object]) -> Path | None:
     return write_json_atomic(path, dict(sorted(recorded.items())))
 
 
-def save_figure(fig, name: str) -> Path:
-    """Save a matplotlib figure as figures/<name>.png in the run folder and return its path."""
+def save_figure(fig, name: str = ""):
+    """Save a matplotlib figure as figures/<name>.png in the run folder and return the figure.
+
+    `name` defaults to the name the kit's plot helpers give their figures (`roc_curve`...), so
+    one line saves a plot and, as a cell's last expression, shows it.
+    """
+    name = name or fig.get_label()
     _check_plain_name(name, "figure", "roc_curve")
     folder = RunFolder(run_dir()).figures
     folder.mkdir(exist_ok=True)
     image = io.BytesIO()
     # No Software/date metadata: the same figure gives the same bytes in every run.
     fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    path = write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    write_bytes_atomic(folder / f"{name}.png", image.getvalue())
     titles_path = RunFolder(run_dir()).figure_titles
     titles = read_json(titles_path, {})
     write_json_atomic(titles_path, titles | {name: figure_title(fig) or name})
-    return path
+    return fig
 
 
 def figure_title(fig) -> str:
