@@ -237,7 +237,8 @@ class RunFolder:
 
     @property
     def figure_titles(self) -> Path:
-        """figures/titles.json: each saved figure's title (the report's alt text)."""
+        """figures/titles.json: {name: {title, execution_count}} of each saved figure (the
+        report's alt text for the images of the cell that saved it)."""
         return self.figures / "titles.json"
 
     @property

@@ -100,8 +100,20 @@ def save_figure(fig, name: str = ""):
     write_bytes_atomic(folder / f"{name}.png", image.getvalue())
     titles_path = RunFolder(run_dir()).figure_titles
     titles = read_json(titles_path, {})
-    write_json_atomic(titles_path, titles | {name: figure_title(fig) or name})
+    entry = {"title": figure_title(fig) or name, "execution_count": _execution_count()}
+    write_json_atomic(titles_path, titles | {name: entry})
     return fig
+
+
+def _execution_count() -> int | None:
+    """The number of the notebook cell running now (its In [n]), None outside IPython: the
+    report gives that cell's images the titles of the figures it saved."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None) if shell is not None else None
 
 
 def figure_title(fig) -> str:
