@@ -188,7 +188,7 @@ def test_the_report_opens_on_its_result_offline(classification_run, browser, tmp
     titles = json.loads((run_dir / "figures" / "titles.json").read_text())
     alts = [img.get_attribute("alt") for img in browser.find_elements(By.TAG_NAME, "img")]
     assert alts and all(alts) and "No description has been provided for this image" not in alts
-    assert titles["confusion_matrix"] in alts
+    assert titles["confusion_matrix"]["title"] in alts
 
     # nothing but the file itself (and its inline images) was requested
     urls = requested_urls(browser, page)

@@ -64,7 +64,8 @@ def test_run_injects_coerced_parameters_and_keeps_every_artifact(sample_notebook
     [data] = run["data"]
     assert data["path"] == "data/penguins.csv" and data["rows"] == 344 and len(data["sha256"]) == 64
     report = (run_dir / "report.html").read_text()
-    assert f"<title>{run_dir.name} (succeeded)</title>" in report and "Records metrics" in report
+    assert f"<title>records_metrics {run_dir.name} — succeeded</title>" in report
+    assert "Records metrics" in report
     assert "succeeded" in capsys.readouterr().out
 
 

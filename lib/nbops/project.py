@@ -236,6 +236,17 @@ class RunFolder:
         return self.path / "figures"
 
     @property
+    def figure_titles(self) -> Path:
+        """figures/titles.json: {name: {title, execution_count}} of each saved figure (the
+        report's alt text for the images of the cell that saved it)."""
+        return self.figures / "titles.json"
+
+    @property
+    def drift_report(self) -> Path:
+        """Evidently's interactive drift report, saved by a drift notebook."""
+        return self.path / "drift_report.html"
+
+    @property
     def tables(self) -> Path:
         """The folder of tables the notebook saved."""
         return self.path / "tables"

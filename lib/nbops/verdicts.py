@@ -10,7 +10,7 @@ empty; `read_outcome` never raises on a run folder's content.
 
 Public API (stable): `read_outcome(folder) -> Outcome`, `headline_metrics(metrics)`, the
 dataclasses `Outcome`, `Metric`, `Gate`, `Drift`, `DataChecks`, `Finding`, and the constants
-`VERDICTS_FILE`, `CI_LOW`, `CI_HIGH`, `BASELINES`, `HEADLINE_ORDER`, `LEAKAGE_PREFIX`.
+`CI_LOW`, `CI_HIGH`, `BASELINES`, `HEADLINE_ORDER`, `LEAKAGE_PREFIX`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json_object
+from nbops.project import RunFolder
 
-VERDICTS_FILE = "verdicts.json"  # {"gate": {...}, "drift": {...}} written by nbops.kit
 CI_LOW, CI_HIGH = "_ci_low", "_ci_high"  # suffixes of a metric's 95% interval bounds
 # A headline metric -> the baseline metric it is judged against.
 BASELINES = {
@@ -178,10 +178,11 @@ def read_outcome(folder: str | Path, record: Mapping[str, Any] | None = None) ->
 
     `record` stands in for run.json while the runner still holds it in memory."""
     folder = Path(folder)
-    record = read_json_object(folder / "run.json") if record is None else record
-    metrics = _numbers(read_json_object(folder / "metrics.json"))
-    params = read_json_object(folder / "params.json")
-    verdicts = read_json_object(folder / VERDICTS_FILE)
+    files = RunFolder(folder)
+    record = read_json_object(files.record) if record is None else record
+    metrics = _numbers(read_json_object(files.metrics))
+    params = read_json_object(files.params)
+    verdicts = read_json_object(files.verdicts)  # {"gate": {...}, "drift": {...}} from nbops.kit
     gate = _gate(verdicts.get("gate"))
     drift = _drift(verdicts.get("drift"), metrics, params)
     scores = headline_metrics(metrics, first=gate.metric if gate else None)

@@ -27,7 +27,6 @@ from nbops.project import (
 
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
-FIGURE_TITLES = "titles.json"  # figures/titles.json: {figure name: its title}, for alt text
 
 
 def project_root() -> Path:
@@ -99,9 +98,22 @@ def save_figure(fig, name: str = ""):
     # No Software/date metadata: the same figure gives the same bytes in every run.
     fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
     write_bytes_atomic(folder / f"{name}.png", image.getvalue())
-    titles = read_json(folder / FIGURE_TITLES, {})
-    write_json_atomic(folder / FIGURE_TITLES, titles | {name: figure_title(fig) or name})
+    titles_path = RunFolder(run_dir()).figure_titles
+    titles = read_json(titles_path, {})
+    entry = {"title": figure_title(fig) or name, "execution_count": _execution_count()}
+    write_json_atomic(titles_path, titles | {name: entry})
     return fig
+
+
+def _execution_count() -> int | None:
+    """The number of the notebook cell running now (its In [n]), None outside IPython: the
+    report gives that cell's images the titles of the figures it saved."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None) if shell is not None else None
 
 
 def figure_title(fig) -> str:

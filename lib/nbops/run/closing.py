@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from nbops.project import RunFolder
 from nbops.verdicts import Outcome, fmt, metric_words, read_outcome
 
 MAX_FINDINGS = 3  # checker findings listed one per line; the rest are counted
@@ -24,7 +25,7 @@ def closing_lines(run_dir: Path, record: Mapping[str, Any]) -> list[str]:
     lines += [f"  verdict: {outcome.verdict}"]
     lines += _result(outcome)
     lines += _verdicts(outcome)
-    lines.append(f"  report:  {_shown(run_dir / 'report.html')}")
+    lines.append(f"  report:  {_shown(RunFolder(run_dir).report)}")
     return lines
 
 

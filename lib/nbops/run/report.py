@@ -23,8 +23,6 @@ from nbops.project import RunFolder
 from nbops.slow_imports import skip_unused
 
 TEMPLATE = Path(__file__).with_name("report.html.j2")
-FIGURE_TITLES = "titles.json"  # figures/titles.json: {name: title}, written by save_figure
-_SAVED_FIGURE = re.compile(r"save_figure\(\s*\w+\s*,\s*[\"']([^\"']+)[\"']")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.MULTILINE)
 
 CSS = """
@@ -89,7 +87,7 @@ def render_html(
     import nbformat
 
     nb = nbformat.read(notebook_path, as_version=4)
-    titles = read_json_object(notebook_path.parent / "figures" / FIGURE_TITLES)
+    titles = read_json_object(RunFolder(notebook_path.parent).figure_titles)
     resources = {
         "metadata": {"name": title or notebook_path.stem},
         "nbops_summary": summary,
@@ -102,10 +100,18 @@ def render_html(
     return write_text_atomic(html_path, body)
 
 
-def with_alt_text(nb: Any, titles: Mapping[str, str]) -> Any:
+def with_alt_text(nb: Any, titles: Mapping[str, Any]) -> Any:
     """A copy of `nb` whose image outputs carry their figure's title as `nbops_alt` metadata:
-    the title `save_figure` recorded for the name the cell saves, else the nearest heading above."""
+    the titles of the figures `save_figure` saved while that cell ran, else the nearest heading
+    above the cell."""
     nb = copy.deepcopy(nb)
+    by_cell: dict[int, list[str]] = {}
+    for name, entry in titles.items():
+        entry = entry if isinstance(entry, Mapping) else {"title": entry}
+        count = entry.get("execution_count")
+        if isinstance(count, int):
+            by_cell.setdefault(count, []).append(str(entry.get("title") or name))
+    offset = _count_offset(nb, by_cell)
     heading = ""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -114,14 +120,25 @@ def with_alt_text(nb: Any, titles: Mapping[str, str]) -> Any:
             continue
         if cell.cell_type != "code":
             continue
-        saved = _SAVED_FIGURE.search(cell.source)
-        name = saved.group(1) if saved else ""
-        alt = titles.get(name) or heading or name.replace("_", " ") or "figure"
+        saved = iter(by_cell.get((cell.get("execution_count") or 0) + offset, []))
         for output in cell.get("outputs", []):
             if "image/png" in output.get("data", {}):
+                alt = next(saved, None) or heading or "figure"
                 output.setdefault("metadata", {})["nbops_alt"] = alt
     nb.metadata.pop("title", None)  # the page title is the run's, with its verdict
     return nb
+
+
+def _count_offset(nb: Any, by_cell: Mapping[int, list[str]]) -> int:
+    """How the kernel's count seen while a cell ran relates to the cell's In [n]: IPython has
+    already counted the running cell (n + 1) in the versions we ship; older ones had not (n)."""
+    counts = [
+        cell.get("execution_count") or 0
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        and any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+    ]
+    return max((1, 0), key=lambda offset: sum(count + offset in by_cell for count in counts))
 
 
 def warm() -> None:

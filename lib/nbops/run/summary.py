@@ -17,7 +17,6 @@ from nbops.files import read_json_object
 from nbops.project import RunFolder
 from nbops.verdicts import BASELINES, CI_HIGH, CI_LOW, Outcome, fmt, read_outcome
 
-DRIFT_REPORT = "drift_report.html"
 SHA_SHOWN = 12  # hex digits of a data digest shown
 # Parameters that change what is shown or where it is logged, never the model.
 DISPLAY_KNOBS = frozenset(
@@ -207,8 +206,8 @@ def _links(folder: RunFolder, record: Mapping[str, Any]) -> str:
     links = []
     if folder.model_card.is_file():
         links.append(("model card", folder.model_card.name))
-    if (folder.path / DRIFT_REPORT).is_file():
-        links.append(("Evidently drift report", DRIFT_REPORT))
+    if folder.drift_report.is_file():
+        links.append(("Evidently drift report", folder.drift_report.name))
     links.append(("notebook", folder.notebook.name))
     for figure in sorted(folder.figures.glob("*.png")) if folder.figures.is_dir() else []:
         links.append((figure.stem.replace("_", " "), f"{folder.figures.name}/{figure.name}"))
