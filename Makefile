@@ -27,15 +27,21 @@ FORCE ?=
 PORT ?=
 TEMPLATE ?=
 ARGS ?=
+BACKEND ?=
+ARTIFACTS ?=
+BIND ?=
+TO ?=
+RUNS ?=
 # apt-get needs root: sudo unless make already runs as root (as in CI)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Variables reach recipes as environment variables, quoted there as "$$VAR": whatever they hold
 # (spaces, quotes, `;`), nbops receives it as data and no shell ever parses it as code.
 export NB PARAMS PARAMS_FILE NAME RUN REF CUR MODEL MODEL_NAME VERSION ALIAS INPUT OUTPUT PORT TEMPLATE ARGS FORCE THREADS
+export BACKEND ARTIFACTS BIND TO RUNS
 RUN_ARGS := --params "$$PARAMS" $${PARAMS_FILE:+-f "$$PARAMS_FILE"} $${NAME:+--name "$$NAME"}
 PORT_ARG := $${PORT:+--port "$$PORT"}
 
-.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
+.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test bench check lint format export export-check drift registry promote serve predict ui server sync postgres-deps clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -68,6 +74,19 @@ browser-deps:
 	else \
 		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+
+## postgres-deps: install PostgreSQL for the team-server tests (Debian's postgresql, apt-get)
+# Debian's package rather than an embedded-PostgreSQL wheel: it is the server a team runs, and the
+# wheels on PyPI download or bundle their own binaries of another build.
+postgres-deps:
+	@initdb=$$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1); \
+	initdb=$${initdb:-$$(command -v initdb)}; \
+	if [ -n "$$initdb" ]; then \
+		echo "postgres-deps: $$initdb is installed"; \
+	else \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
 	fi
 
 ## new-notebook: copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb (no TEMPLATE: list them)
@@ -150,6 +169,15 @@ predict: $(STAMP)
 ## ui: the MLflow UI on 127.0.0.1 for the embedded store under runs/ (PORT, default 5000)
 ui: $(STAMP)
 	$(BIN)/nbops ui $(PORT_ARG)
+
+## server: MLflow tracking server for a team on 127.0.0.1:PORT [BACKEND=postgresql://... ARTIFACTS=DIR BIND=0.0.0.0]
+server: $(STAMP)
+	$(BIN)/nbops server $${BACKEND:+--backend "$$BACKEND"} $${ARTIFACTS:+--artifacts "$$ARTIFACTS"} \
+		$${BIND:+--host "$$BIND"} $(PORT_ARG)
+
+## sync: push the runs a server missed to MLFLOW_TRACKING_URI or TO=URI [RUNS="id id"]
+sync: $(STAMP)
+	set -f; $(BIN)/nbops sync $$RUNS $${TO:+--to "$$TO"}
 
 ## reproduce: re-execute RUN (run folder, id or latest) with nbval and compare every output
 reproduce: $(STAMP)
