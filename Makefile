@@ -91,14 +91,7 @@ browser-deps:
 # Debian's package rather than an embedded-PostgreSQL wheel: it is the server a team runs, and the
 # wheels on PyPI download or bundle their own binaries of another build.
 postgres-deps:
-	@initdb=$$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1); \
-	initdb=$${initdb:-$$(command -v initdb)}; \
-	if [ -n "$$initdb" ]; then \
-		echo "postgres-deps: $$initdb is installed"; \
-	else \
-		$(SUDO) apt-get update && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
-	fi
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then echo "postgres-deps: PostgreSQL is installed"; else $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; fi
 
 ## new-notebook: copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb (no TEMPLATE: list them)
 new-notebook: $(STAMP)
