@@ -144,6 +144,7 @@ class Calls:
         """A train/test split: resampled rows reaching it, a shuffle of time-ordered rows."""
         if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
+        self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         given = [self.held_data(arg) if arg.kind == "instance" else arg for arg in args]
         arrays = tuple(confirmed(arg) for arg in given if arg.kind == "data")
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
@@ -161,6 +162,7 @@ class Calls:
     def folded(self, node: ast.Call) -> None:
         """`KFold().split(X)`: X's rows go to training and validation folds, so the steps on
         X's labelled or unknown rows saw validation rows too."""
+        self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         for given in node.args[:1]:
             if isinstance(given, ast.Attribute | ast.Subscript):  # `X.values`, `X[cols]`
                 given = given.value
@@ -283,6 +285,8 @@ class Calls:
         for frame in state.loops:
             frame.fits += 1
         cell, line, _ = state.where(node)
+        if cross_validated:
+            state.record(f.ROWS_DIVIDED, state.where(node))
         # the fold scores are the result (not a search choosing settings for a later refit)
         folds_scored = cross_validated and (model is None or model.kind != "search")
         if cross_validated or data.roles & v.TRAINING:
@@ -326,7 +330,7 @@ class Calls:
         """Scoring rows that overlap the model's training rows, or that a labelled-data step
         carried by its training data saw."""
         state = self.state
-        if overlap(data.rows, model.trained):
+        if data.rows == model.trained or overlap(data.rows, model.trained):
             if state.predicting_column or id(node) in state.forecasts:  # not a score on them
                 return
             cell, line = model.trained_at

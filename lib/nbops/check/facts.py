@@ -38,6 +38,9 @@ SCORED_ON_SAME_ROWS = "scored-on-same-rows"
 SCORED_ON_HELD_OUT_ROWS = "scored-on-held-out-rows"
 # The engine could not follow a cell to its end (subject: why).
 ANALYSIS_STOPPED = "analysis-stopped"
+# Rows are divided into training and held-out parts here: a split, folds, cross-validation, a
+# held-out part carved out by name or position.
+ROWS_DIVIDED = "rows-divided"
 # A shuffled split of rows the notebook declares time-ordered.
 SHUFFLED_TIME_ORDER = "shuffled-time-order"
 

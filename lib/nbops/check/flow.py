@@ -165,6 +165,8 @@ class Flow:
         """Run a user function's body on the abstract arguments; mutations of frames passed by
         name reach the caller's variables."""
         definition, cell = self.state.functions[function.name]
+        if node is not None and v.is_split_function(function.name):  # `split_data(frame)`
+            self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         if len(self.state.returns) >= MAX_CALL_DEPTH:
             return union(*args, *kwargs.values())
         params = definition.args
@@ -275,12 +277,16 @@ class Flow:
     def named(self, target: ast.Name, value: Value) -> Value:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
         role = v.role_from_name(target.id)
+        if value.kind == "data" and role and self.sliced:  # `valid = X_train[1200:]`
+            self.state.record(f.ROWS_DIVIDED, self.state.where(target))
         if value.kind == "data" and value.roles == {v.FULL} and role:
             if self.fresh:  # read straight from a file: train.csv is the labelled data; one
                 # read may hold both parts (`(x_train, y_train), (x_test, y_test) = load_data()`)
                 value = carved(value, v.LABELLED if role == v.TRAIN else role)
             else:  # carved out of a frame by name: `test = frame.drop(train.index)`
                 value = carved(value, role)
+                if role in v.HELD_OUT:
+                    self.state.record(f.ROWS_DIVIDED, self.state.where(target))
                 if role == v.TRAIN:
                     value = replace(value, roles=frozenset({v.LABELLED}))
             if value.origin:
@@ -291,6 +297,7 @@ class Flow:
             value = carved(confirmed(value), role)
         elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
             value = carved(value, role)  # held-out rows carved out of the labelled data
+            self.state.record(f.ROWS_DIVIDED, self.state.where(target))
         return replace(value, born=self.state.step) if value.kind == "data" else value
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:

@@ -111,13 +111,20 @@ def code_of(fact: Fact, facts: list[Fact]) -> str | None:
     if fact.kind == f.STEP_REACHES_TRAINING:
         if fact.step.kind == VOCABULARY:  # the categories or words only: not a statistic
             return None
-        return "NB302" if fact.step.kind == RESAMPLE else "NB301"
+        if fact.step.kind == RESAMPLE:
+            return "NB302"
+        # rows before a split that never comes: evaluation is on training rows (NB306), not
+        # NB301; train and test combined ("mixed") saw the held-out rows without a split
+        divided = fact.step.rows == "mixed" or any(o.kind == f.ROWS_DIVIDED for o in facts)
+        return "NB301" if divided else None
     if fact.kind == f.FIT_ON_HELD_OUT:  # refitted on the evaluation rows: their statistics
-        return "NB305" if fact.step.kind == VOCABULARY else "NB301"
+        if fact.step.kind == VOCABULARY:
+            return "NB305"
+        return "NB301" if _carved_out(fact.step.source) else None
     if fact.kind == f.TEST_AS_EVAL_SET:  # chooses only when it stops early on that set
         stops = any(o.kind == f.STOPS_ON_EVAL_SET and o.place == fact.place for o in facts)
         return "NB303" if stops else None
-    return CODES.get(fact.kind)
+    return CODES.get(fact.kind)  # ROWS_DIVIDED, STOPS_ON_EVAL_SET: context for other facts
 
 
 CODES = {
@@ -151,6 +158,12 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
         message = message or MESSAGES[fact.kind](fact)
         found.setdefault((code, *fact.place), at(code, *fact.place, message))
     return tuple(found.values())
+
+
+def _carved_out(rows: frozenset[str]) -> bool:
+    """Held-out rows split or sliced out of labelled rows (`s1/2test`, `s1/['2016':]/ntest`), not a
+    whole file only named test (a competition's `test.csv`, often without labels)."""
+    return any(part[:1].isdigit() or part[:1] == "[" for row in rows for part in row.split("/")[1:])
 
 
 def _diagnostic_score(fact: Fact, checked: set[int]) -> bool:
