@@ -27,6 +27,7 @@ from nbops.check.values import (
     overlap,
     seen,
     union,
+    within,
 )
 
 PENDING = "labelled"  # a step on labelled rows: a leak once a split or CV divides them
@@ -61,7 +62,7 @@ class Calls:
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
             if not v.CLUSTERING_METRICS.search(name):
-                self.clusters_scored(node, [*args, *kwargs.values()])
+                self.own_predictions_scored(node, [*args, *kwargs.values()])
         elif name == "resample" and literal(node, "replace") is not False:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
@@ -196,10 +197,14 @@ class Calls:
         if attr in ("fit_resample", "fit_sample"):
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
-            self.scored(node, receiver, first)
-            if attr in v.SCORE_METHODS:
+            predictions = attr in v.PREDICTIONS_ONLY
+            self.scored(node, receiver, first, predictions)
+            if not predictions:
                 return OTHER
-            return _cluster_labels(receiver, first) if first.kind == "data" else first
+            state = self.state
+            if first.kind != "data" or state.predicting_column or id(node) in state.forecasts:
+                return first
+            return _own_predictions(receiver, first)
         if attr in v.GRADIENT_METHODS and receiver.kind == "data":  # `loss.backward()`
             self.training(node, receiver, cross_validated=False)
             return OTHER
@@ -297,6 +302,8 @@ class Calls:
                     step = replace(step, rows=_confirmed_rows(step))
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
+        if model is not None and model.kind == "search":  # its folds are held out in turn
+            state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), model=model.ident)
         if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
             state.record(f.SEARCH_ON_TEST, state.where(node), subject=model.name)
         for keyword, value in (kwargs or {}).items():
@@ -309,6 +316,7 @@ class Calls:
         pending = frozenset(s for s in data.taints if s.rows in UNCONFIRMED)
         rows = data.rows | model.trained if model.name in v.KERAS_MODELS else data.rows
         trained = replace(model, trained=rows, pending=pending, trained_at=(cell, line))
+        state.trained_models[f"{cell}:{line}"] = model.ident
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
             state.env[target.id] = trained
@@ -326,7 +334,7 @@ class Calls:
         catboost = model is not None and model.name.startswith("CatBoost")
         return catboost and literal(node, "use_best_model") is not False
 
-    def scored_rows(self, node: ast.Call, model: Value, data: Value) -> None:
+    def scored_rows(self, node: ast.Call, model: Value, data: Value, predictions: bool) -> None:
         """Scoring rows that overlap the model's training rows, or that a labelled-data step
         carried by its training data saw."""
         state = self.state
@@ -335,7 +343,11 @@ class Calls:
                 return
             cell, line = model.trained_at
             same = data.rows == model.trained
+            if same and predictions:  # a score only once a metric compares them with labels
+                return
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
+            if not same and _contains(data.rows, model.trained):
+                kind = f.SCORED_ON_WIDER_ROWS
             state.record(kind, state.where(node), subject=f"{cell}:{line}", model=model.ident)
             return
         if held_out(data.rows, model.trained):
@@ -352,12 +364,12 @@ class Calls:
                 reached = model.trained_at
                 state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
 
-    def scored(self, node: ast.Call, model: Value, data: Value) -> None:
+    def scored(self, node: ast.Call, model: Value, data: Value, predictions=False) -> None:
         """A score or prediction on `data`: rows the model was trained on, rows a step on the
         labelled data saw, or the test split choosing among candidates."""
         state = self.state
         if model.trained and data.rows and not v.is_unsupervised(model.name):
-            self.scored_rows(node, model, data)
+            self.scored_rows(node, model, data, predictions)
         if v.TEST not in data.roles:
             return
         place = state.where(node)
@@ -373,24 +385,27 @@ class Calls:
             if len(candidates) > 1 and not state.loops:
                 state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
 
-    def clusters_scored(self, node: ast.Call, values: list[Value]) -> None:
-        """A supervised metric (`accuracy_score(y, kmeans.labels_)`) of a clustering model's labels
-        for its own training rows: the model is scored on the rows it was fitted on."""
+    def own_predictions_scored(self, node: ast.Call, values: list[Value]) -> None:
+        """A supervised metric of a model's predictions for its own training rows
+        (`accuracy_score(y, model.predict(X))`, `accuracy_score(y, kmeans.labels_)`): the model
+        is scored on the rows it was fitted on."""
         for value in values:
             if value.kind == "data" and value.clustered_by:
                 where = self.state.where(node)
-                self.state.record(f.SCORED_ON_SAME_ROWS, where, subject=value.clustered_by)
+                model = self.state.trained_models.get(value.clustered_by, 0)
+                subject = value.clustered_by
+                self.state.record(f.SCORED_ON_SAME_ROWS, where, subject=subject, model=model)
 
 
 def cluster_labels(model: Value) -> Value:
     """`kmeans.labels_`: the labels a clustering model gave the rows it was fitted on."""
-    return _cluster_labels(model, Value("data", rows=model.trained))
+    return _own_predictions(model, Value("data", rows=model.trained))
 
 
-def _cluster_labels(model: Value, data: Value) -> Value:
-    """Predictions of a clustering model on its own training rows carry where it was trained."""
-    own = model.trained and data.rows and data.rows == model.trained
-    if not own or not v.is_unsupervised(model.name):
+def _own_predictions(model: Value, data: Value) -> Value:
+    """Predictions of a model for its own training rows carry where it was trained, until a
+    metric scores them."""
+    if not (model.trained and data.rows and data.rows == model.trained):
         return data
     cell, line = model.trained_at
     return replace(data, clustered_by=f"{cell}:{line}")
@@ -437,6 +452,11 @@ def _stops_on_best(node: ast.Call, name: str) -> bool:
     """`EarlyStopping(...)`, `lgb.early_stopping(...)`, `ModelCheckpoint(save_best_only=True)`:
     a callback that keeps the epoch scoring best on the evaluation set."""
     return "Checkpoint" not in name or literal(node, "save_best_only") is True
+
+
+def _contains(rows: frozenset[str], inner: frozenset[str]) -> bool:
+    """Whether every row set of `inner` lies within one of `rows` (`rows` hold them and more)."""
+    return all(any(within(row, other) for other in rows) for row in inner)
 
 
 def _undersampled(data: Value) -> Value:

@@ -31,6 +31,8 @@ TEST_AS_EVAL_SET = "test-as-eval-set"
 STOPS_ON_EVAL_SET = "stops-on-eval-set"
 # A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
 SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
+# A model is scored on rows that hold all its training rows and more (subject as above).
+SCORED_ON_WIDER_ROWS = "scored-on-wider-rows"
 # A model is scored on exactly the rows it was trained on (a training score; subject as above).
 SCORED_ON_SAME_ROWS = "scored-on-same-rows"
 # The same trained model is also scored on rows held out from its training rows (subject: where it

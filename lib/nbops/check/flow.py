@@ -385,6 +385,8 @@ class Flow:
         children = [
             self.eval(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)
         ]
+        if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.Eq | ast.NotEq):
+            self.calls.own_predictions_scored(node, children)  # `(y_pred == y).mean()`
         return union(*children)
 
     def call(self, node: ast.Call) -> Value:

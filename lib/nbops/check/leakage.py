@@ -91,6 +91,10 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
         f"the model trained at cell {fact.subject} is scored on rows it was trained on: "
         "score it on a held-out split it never saw"
     ),
+    f.SCORED_ON_WIDER_ROWS: lambda fact: (
+        f"the model trained at cell {fact.subject} is scored on rows that include all the rows it "
+        "was trained on: score it on a held-out split it never saw"
+    ),
     f.SCORED_ON_SAME_ROWS: lambda fact: (
         f"the model trained at cell {fact.subject} is evaluated only on the rows it was trained "
         "on, so nothing measures it on unseen rows: hold out a test split or cross-validate"
@@ -139,6 +143,7 @@ CODES = {
     f.ANALYSIS_STOPPED: "NB300",
     f.SCORED_ON_TRAINING_ROWS: "NB302",
     f.SCORED_ON_SAME_ROWS: "NB306",
+    f.SCORED_ON_WIDER_ROWS: "NB302",
 }
 
 
@@ -169,7 +174,8 @@ def _carved_out(rows: frozenset[str]) -> bool:
 def _diagnostic_score(fact: Fact, checked: set[int]) -> bool:
     """A score on the training rows of a model object that is also (after another fit, perhaps)
     scored on held-out rows: the train-versus-test comparison, not its only evaluation."""
-    return fact.kind == f.SCORED_ON_SAME_ROWS and fact.model in checked
+    training_rows = (f.SCORED_ON_SAME_ROWS, f.SCORED_ON_WIDER_ROWS)
+    return fact.kind in training_rows and fact.model in checked
 
 
 def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:
