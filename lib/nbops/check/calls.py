@@ -302,7 +302,9 @@ class Calls:
                     step = replace(step, rows=_confirmed_rows(step))
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
-        if model is not None and model.kind == "search":  # its folds are held out in turn
+        # a search, or an estimator choosing its settings by internal CV (`LassoCV`): its folds
+        # are held out in turn
+        if model is not None and (model.kind == "search" or model.name.endswith("CV")):
             state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), model=model.ident)
         if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
             state.record(f.SEARCH_ON_TEST, state.where(node), subject=model.name)
