@@ -90,8 +90,9 @@ class Calls:
         loads = v.reads_rows(name) or (qualname or "") in v.SOURCE_LOADERS
         if loads and data.kind != "data":
             return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
-        if name == "merge":
-            return _merged(args) if len(args) >= 2 else data
+        if name == "merge":  # `pd.merge(left, right)`, also by keyword
+            tables = [argument(args, kwargs, 0, "left"), argument(args, kwargs, 1, "right")]
+            return _merged(tables) if all(t.kind == "data" for t in tables) else data
         arrays = tuple(replace(arg, parts=()) for arg in args if arg.kind == "data")
         if len(arrays) > 1:  # `X, y = shuffle(X, y)`: one result per array, in order
             return replace(data, parts=arrays)
@@ -168,7 +169,7 @@ class Calls:
             if isinstance(given, ast.Attribute | ast.Subscript):  # `X.values`, `X[cols]`
                 given = given.value
             if isinstance(given, ast.Name) and given.id in self.state.env:
-                self.state.env[given.id] = confirmed(self.state.env[given.id])
+                self.state.env[given.id] = confirmed(self.state.env[given.id], by_folds=True)
 
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
         """A shuffling split in a notebook whose rows are time-ordered."""
@@ -202,7 +203,7 @@ class Calls:
             if not predictions:
                 return OTHER
             state = self.state
-            if first.kind != "data" or state.predicting_column or id(node) in state.forecasts:
+            if first.kind != "data" or id(node) in state.unscored:
                 return first
             return _own_predictions(receiver, first)
         if attr in v.GRADIENT_METHODS and receiver.kind == "data":  # `loss.backward()`
@@ -226,8 +227,9 @@ class Calls:
             if literal(node, "axis") in (1, "columns") or _of_missingness(node):
                 return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
-        if attr in ("merge", "join") and args:
-            return _merged([frame, args[0]])
+        other = argument(args, kwargs, 0, MERGED_TABLE.get(attr, ""))
+        if attr in MERGED_TABLE and other.kind == "data":  # `a.merge(b)`, `a.join(other=b)`
+            return _merged([frame, other])
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
         result = replace(frame, roles=roles, taints=frame.taints | extra.taints, parts=())
         result = replace(result, origin="")
@@ -299,7 +301,9 @@ class Calls:
                 if step.rows in UNCONFIRMED and not (folds_scored and _folded(step)):
                     continue
                 if step.rows in UNCONFIRMED:  # the folds divide the rows the step saw
-                    step = replace(step, rows=_confirmed_rows(step))
+                    step = replace(step, rows=_confirmed_rows(step, by_folds=True))
+                elif step.rows == "full" and not data.roles & v.TRAINING:  # no split: the folds
+                    step = replace(step, rows="folded")
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
         # a search, or an estimator choosing its settings by internal CV (`LassoCV`): its folds
@@ -341,7 +345,7 @@ class Calls:
         carried by its training data saw."""
         state = self.state
         if data.rows == model.trained or overlap(data.rows, model.trained):
-            if state.predicting_column or id(node) in state.forecasts:  # not a score on them
+            if id(node) in state.unscored:  # a column of predictions, a forecast: not a score
                 return
             cell, line = model.trained_at
             same = data.rows == model.trained
@@ -413,6 +417,9 @@ def _own_predictions(model: Value, data: Value) -> Value:
     return replace(data, clustered_by=f"{cell}:{line}")
 
 
+# The keyword naming the other table of `frame.merge(...)` / `frame.join(...)`.
+MERGED_TABLE = {"merge": "right", "join": "other"}
+
 # Keywords that label rows or columns (`pd.DataFrame(X, columns=X_test.columns)`): they bring
 # no rows of their own.
 _LABELS = frozenset({"columns", "index", "dtype", "name"})
@@ -467,12 +474,14 @@ def _undersampled(data: Value) -> Value:
     return replace(kept, parts=(kept, kept))
 
 
-def confirmed(data: Value) -> Value:
-    """Data about to be split: steps on its labelled rows now saw the held-out rows too."""
+def confirmed(data: Value, by_folds: bool = False) -> Value:
+    """Data about to be split (or divided into folds): steps on its labelled rows now saw the
+    held-out rows too."""
     if not any(step.rows in UNCONFIRMED for step in data.taints):
         return data
     taints = {
-        replace(s, rows=_confirmed_rows(s)) if s.rows in UNCONFIRMED else s for s in data.taints
+        replace(s, rows=_confirmed_rows(s, by_folds)) if s.rows in UNCONFIRMED else s
+        for s in data.taints
     }
     return replace(data, taints=frozenset(taints))
 
@@ -485,9 +494,12 @@ def _folded(step: Step) -> bool:
     return step.rows == PENDING and step.kind == FIT and not step.what.endswith("()")
 
 
-def _confirmed_rows(step: Step) -> str:
-    """What the rows of an unconfirmed step turn out to be once they are divided."""
-    return "refolded" if step.rows == REFIT else "full"
+def _confirmed_rows(step: Step, by_folds: bool = False) -> str:
+    """What the rows of an unconfirmed step turn out to be once they are divided (by a split, or
+    by cross-validation folds)."""
+    if step.rows == REFIT:
+        return "refolded"
+    return "folded" if by_folds else "full"
 
 
 def _of_missingness(node: ast.Call) -> bool:

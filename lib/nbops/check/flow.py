@@ -64,12 +64,10 @@ class Flow:
     def statement(self, stmt: ast.stmt) -> None:
         """Run one statement."""
         if isinstance(stmt, ast.Assign):
-            self.state.predicting_column = _predicts_into_column(stmt)
-            try:
-                value = self.eval(stmt.value)
-            finally:
-                self.state.predicting_column = False
-            self.fresh = is_source(stmt.value)
+            if _predicts_into_column(stmt):
+                self.state.unscored.add(id(stmt.value))
+            value = self.eval(stmt.value)
+            self.fresh = is_source(stmt.value, self.nb)
             self.sliced = (
                 isinstance(stmt.value, ast.Subscript) and subset_index(stmt.value) is not None
             )
@@ -84,11 +82,11 @@ class Flow:
         elif isinstance(stmt, ast.Expr) and not isinstance(stmt.value, ast.Yield | ast.YieldFrom):
             self.eval(stmt.value)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
-            self.state.forecasts |= _recursive_predictions(stmt.body)
+            self.state.unscored |= _recursive_predictions(stmt.body)
             self.loop(stmt.target, stmt.iter, lambda: self.run(stmt.body))
             self.run(stmt.orelse)
         elif isinstance(stmt, ast.While):
-            self.state.forecasts |= _recursive_predictions(stmt.body)
+            self.state.unscored |= _recursive_predictions(stmt.body)
             self.eval(stmt.test)
             self.loop(None, None, lambda: self.run(stmt.body))
         elif isinstance(stmt, ast.If):

@@ -23,7 +23,10 @@ ROWS = {
     "mixed": "rows that include the test split",
     "labelled": "the labelled rows before they are split",
     "refolded": "the training split before validation rows were carved out of it",
+    "folded": "the labelled rows that the cross-validation folds divide",
 }
+# Statistics that usually fill gaps: their fix can be an imputer inside a Pipeline.
+IMPUTING = frozenset({".mean()", ".median()", ".mode()"})
 
 
 def _step(fact: Fact) -> str:
@@ -36,13 +39,17 @@ def _step(fact: Fact) -> str:
 
 
 def _step_fix(fact: Fact) -> str:
-    if fact.step.kind == FIT and fact.step.rows == "refolded":
+    step = fact.step
+    if step.kind == FIT and step.rows in ("refolded", "folded"):
         return "fit it inside a Pipeline so that each validation part is left out of the fit"
-    if fact.step.kind == FIT:
+    if step.kind == FIT:
         return "fit it inside a Pipeline on the training split"
-    if fact.step.kind == RESAMPLE:
+    if step.kind == RESAMPLE:
         return "resample only the training split (imblearn Pipeline)"
-    return "compute it on the training split (or impute inside a Pipeline)"
+    where = "inside each fold's training part" if step.rows == "folded" else "on the training split"
+    if step.what in IMPUTING:
+        return f"compute it {where} (or impute inside a Pipeline)"
+    return f"compute it {where}"
 
 
 def _reaches_training(fact: Fact) -> str:
