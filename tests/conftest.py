@@ -95,3 +95,21 @@ def tracked_runs_dir(
 def tracked(tracked_runs_dir: Path) -> tuple[Path, dict[str, str]]:
     """A tracked runs folder, and the environment of an `nbops run` child process tracking there."""
     return tracked_runs_dir, dict(os.environ)
+
+
+@pytest.fixture(scope="session")
+def team_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real PostgreSQL and `nbops server` (MLflow, artifacts served) in front of it, shared by
+    the tests of one test process; skipped only when PostgreSQL is not installed at all."""
+    from server_support import Postgres, TrackingServer, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed: `make postgres-deps` installs Debian's package")
+    postgres = Postgres().start()
+    server = TrackingServer(postgres.uri, tmp_path_factory.mktemp("team") / "artifacts")
+    server.postgres = postgres
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        postgres.stop()

@@ -176,13 +176,6 @@ def test_assignment_without_equals_is_rejected():
         params.parse_assignments(["N_ESTIMATORS"])
 
 
-def test_unreadable_notebook_is_named(tmp_path):
-    path = tmp_path / "broken.ipynb"
-    path.write_text("{not json")
-    with pytest.raises(NotebookError, match="broken.ipynb is not a readable notebook"):
-        params.read_notebook(path)
-
-
 def test_params_string_splits_where_a_new_name_begins():
     assert params.split_params_string("TITLE=Bob's model A=1 B=x=y") == [
         "TITLE=Bob's model",

@@ -10,7 +10,7 @@ from nbfactory import FIXTURES, code, md, notebook
 
 from nbops.check import CheckConfig, check_notebook
 
-LEAKAGE = ("NB301", "NB302", "NB303", "NB304")
+LEAKAGE = ("NB301", "NB302", "NB303", "NB304", "NB306")
 CONFIG = CheckConfig(select=("NB3",))
 
 
@@ -135,3 +135,19 @@ def test_model_fitted_on_all_rows_is_located_where_it_is_scored():
     (finding,) = check_notebook(path, CONFIG)
     assert finding.code == "NB302" and (finding.cell, finding.line) == (3, 3)
     assert "the model trained at cell 3:2 is scored on rows it was trained on" in finding.message
+
+
+def test_only_training_score_has_its_own_code_and_fix():
+    path = FIXTURES / "leak" / "training_score_is_the_only_score.ipynb"
+    (finding,) = check_notebook(path, CONFIG)
+    assert finding.code == "NB306"
+    assert "evaluated only on the rows it was trained on" in finding.message
+    assert "hold out a test split or cross-validate" in finding.message
+
+
+def test_refit_on_test_split_is_preprocessing_leakage_and_encoder_refit_a_bug():
+    (scaler,) = check_notebook(FIXTURES / "leak" / "scaler_refitted_on_test_split.ipynb", CONFIG)
+    assert scaler.code == "NB301" and "scaled by their own statistics" in scaler.message
+    path = FIXTURES / "leak" / "label_encoder_refitted_on_test_split.ipynb"
+    (encoder,) = check_notebook(path, CONFIG)
+    assert encoder.code == "NB305" and "its codes may differ" in encoder.message

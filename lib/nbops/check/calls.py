@@ -17,6 +17,7 @@ from nbops.check.values import (
     OTHER,
     RESAMPLE,
     STATISTIC,
+    VOCABULARY,
     Step,
     Value,
     argument,
@@ -53,6 +54,10 @@ class Calls:
             return self.boosted(node, name, library, args, kwargs)
         if name in v.CV_FUNCTIONS:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
+            estimator = argument(args, kwargs, 0, "estimator")
+            if estimator.kind in ("model", "search"):  # its folds are held out in turn
+                where = self.state.where(node)
+                self.state.record(f.SCORED_ON_HELD_OUT_ROWS, where, model=estimator.ident)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
             if not v.CLUSTERING_METRICS.search(name):
@@ -71,7 +76,10 @@ class Calls:
                 return Value("model", name=name, ident=id(node))
             has_transformer = any(contains(step, "transformer") for step in steps)
             kind = "transformer" if name in v.TRANSFORMERS or has_transformer else "model"
-            return Value(kind, name=name, ident=id(node))
+            vocabulary = _vocabulary_only(node, name, steps)
+            return Value(kind, name=name, ident=id(node), vocabulary_only=vocabulary)
+        if v.EARLY_STOPPING_CALLBACKS.search(name) and _stops_on_best(node, name):
+            return Value("callback", name=name)
         if name in v.FRAME_CLASSES and not args and "data" not in kwargs:
             # `points = pd.DataFrame()` filled column by column: rows of its own
             return Value("data", rows=frozenset({self.state.token("s")}))
@@ -93,7 +101,12 @@ class Calls:
     ) -> Value:
         """A class call: estimators become objects, anything else built from data stays data."""
         if name in v.NOTE_ONLY:
-            return Value("transformer", name=name, ident=id(node))
+            return Value("transformer", name=name, ident=id(node), vocabulary_only=True)
+        if name == "Tokenizer" and (qualname or "").split(".")[0] in v.KERAS_LIBRARIES:
+            vocabulary = _vocabulary_only(node, name, [])
+            return Value("transformer", name=name, ident=id(node), vocabulary_only=vocabulary)
+        if v.EARLY_STOPPING_CALLBACKS.search(name) and _stops_on_best(node, name):
+            return Value("callback", name=name)
         if name in v.OVERSAMPLERS:
             return Value("resampler", name=name, ident=id(node))
         if name in v.BOOSTER_DATA and (qualname or "").split(".")[0] in v.BOOSTING_LIBRARIES:
@@ -108,6 +121,8 @@ class Calls:
         if name.endswith(("Split", "KFold")):
             return Value("splitter", name=name)
         if v.is_model_class(name, qualname) and not name.endswith("Display"):
+            if any(k.arg in v.EARLY_STOPPING_KEYWORDS for k in node.keywords):
+                self.state.stopping_models.add(id(node))
             return Value("model", name=name, ident=id(node))
         return data if data.kind == "data" else OTHER
 
@@ -164,7 +179,7 @@ class Calls:
         first = argument(args, kwargs, 0, "X")
         if first is OTHER:  # Keras: `fit(x=...)`, `fit_generator(generator=...)`
             first = kwargs.get("x", kwargs.get("generator", OTHER))
-        if attr == "fit" and receiver.kind == "transformer":
+        if attr in v.FIT_METHODS and receiver.kind == "transformer":
             return self.fit(node, receiver, first)
         if attr in v.TRAIN_METHODS and receiver.kind in ("model", "search", "other"):
             trained = self.training(node, first, receiver.kind == "search", receiver, kwargs)
@@ -172,7 +187,7 @@ class Calls:
         if attr == "fit_transform" and receiver.kind == "transformer":
             fitted = self.fit(node, receiver, first)
             return self.transformed(fitted, first)
-        if attr in ("transform", "inverse_transform") and receiver.kind == "transformer":
+        if attr in v.TRANSFORM_METHODS and receiver.kind == "transformer":
             return self.transformed(receiver, first)
         if attr in ("fit_resample", "fit_sample") and receiver.name in v.UNDERSAMPLERS:
             return _undersampled(first)
@@ -225,15 +240,17 @@ class Calls:
     def fit(self, node: ast.Call, transformer: Value, data: Value) -> Value:
         """Fit a transformer: on the held-out rows alone, or on rows reaching the test split."""
         name = transformer.name or "transformer"
+        kind = VOCABULARY if transformer.vocabulary_only else FIT
         step = None
         if data.roles and data.roles <= v.HELD_OUT:
-            self.state.record(f.FIT_ON_HELD_OUT, self.state.where(node), subject=name)
-        elif _reaches_test(data.roles) and name not in v.NOTE_ONLY:
-            step = self.state.step_at(FIT, node, name, data, _rows(data.roles))
-        elif not data.roles and name not in v.NOTE_ONLY:  # rows of unknown origin: a later
-            step = self.state.step_at(FIT, node, name, data, PENDING)  # split confirms it
-        elif data.roles == {v.TRAIN} and name not in v.NOTE_ONLY:  # validation rows carved
-            step = self.state.step_at(FIT, node, name, data, REFIT)  # out of it later confirm it
+            held = self.state.step_at(kind, node, name, data, "held-out")
+            self.state.record(f.FIT_ON_HELD_OUT, self.state.where(node), subject=name, step=held)
+        elif _reaches_test(data.roles):
+            step = self.state.step_at(kind, node, name, data, _rows(data.roles))
+        elif not data.roles:  # rows of unknown origin: a later split confirms it
+            step = self.state.step_at(kind, node, name, data, PENDING)
+        elif data.roles == {v.TRAIN}:  # validation rows carved out of it later confirm it
+            step = self.state.step_at(kind, node, name, data, REFIT)
         fitted = replace(transformer, fit_taint=step)
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name):
@@ -281,6 +298,8 @@ class Calls:
         for keyword, value in (kwargs or {}).items():
             if keyword in v.EVAL_SET_KEYWORDS and v.TEST in value.roles:
                 state.record(f.TEST_AS_EVAL_SET, state.where(node), subject=keyword)
+                if self.stops_early(node, model, kwargs):
+                    state.record(f.STOPS_ON_EVAL_SET, state.where(node), subject=keyword)
         if model is None or model.kind not in ("model", "search"):
             return model or OTHER
         pending = frozenset(s for s in data.taints if s.rows in UNCONFIRMED)
@@ -290,6 +309,18 @@ class Calls:
         if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
             state.env[target.id] = trained
         return trained
+
+    def stops_early(self, node: ast.Call, model: Value | None, kwargs: dict) -> bool:
+        """Whether a fit keeps the epoch or iteration that scores best on its evaluation set:
+        early stopping by keyword or callback, a model built to stop early, CatBoost's default."""
+        if any(k.arg in v.EARLY_STOPPING_KEYWORDS for k in node.keywords):
+            return literal(node, "use_best_model") is not False
+        if _holds(kwargs.get("callbacks", OTHER), "callback"):
+            return True
+        if model is not None and model.ident in self.state.stopping_models:
+            return True
+        catboost = model is not None and model.name.startswith("CatBoost")
+        return catboost and literal(node, "use_best_model") is not False
 
     def scored_rows(self, node: ast.Call, model: Value, data: Value) -> None:
         """Scoring rows that overlap the model's training rows, or that a labelled-data step
@@ -301,11 +332,14 @@ class Calls:
             cell, line = model.trained_at
             same = data.rows == model.trained
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
-            state.record(kind, state.where(node), subject=f"{cell}:{line}")
+            state.record(kind, state.where(node), subject=f"{cell}:{line}", model=model.ident)
             return
         if held_out(data.rows, model.trained):
             cell, line = model.trained_at
-            state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), subject=f"{cell}:{line}")
+            where = state.where(node)
+            state.record(
+                f.SCORED_ON_HELD_OUT_ROWS, where, subject=f"{cell}:{line}", model=model.ident
+            )
         own_rows = seen(data.rows, model.trained)  # a training score: no held-out row in it
         for step in sorted(model.pending, key=lambda s: (s.cell, s.line, s.col)):
             if seen(data.rows, step.source) and not (own_rows and step.rows == REFIT):
@@ -327,8 +361,12 @@ class Calls:
             if data.born < frame.start:
                 frame.test_scores.append(place)
         if model.kind in ("model", "search") and not model.name.startswith("Dummy"):
-            state.candidates.setdefault(model.ident, model.name)
-            if len(state.candidates) > 1 and not state.loops:
+            # candidates on test rows of this dataset: each model built and trained apart (a
+            # refit on another feature set counts); scores on another dataset are another matter
+            dataset = frozenset(row.split("/", 1)[0] for row in data.rows) or frozenset({"?"})
+            candidates = state.candidates.setdefault(dataset, {})
+            candidates.setdefault((model.ident, model.trained_at), model.name)
+            if len(candidates) > 1 and not state.loops:
                 state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
 
     def clusters_scored(self, node: ast.Call, values: list[Value]) -> None:
@@ -367,6 +405,34 @@ def _merged(tables: list[Value]) -> Value:
     if len(examples) == 1:
         return replace(joined, rows=examples[0].rows, parts=())
     return replace(joined, parts=())
+
+
+def _vocabulary_only(node: ast.Call, name: str, steps: list[Value]) -> bool:
+    """A vectorizer keeping every word it sees, or a combination made only of encoders that learn
+    categories (`ColumnTransformer([("oh", OneHotEncoder(), cols)])`)."""
+    if name in v.FREQUENCY_KEYWORDS:
+        return not any(k.arg in v.FREQUENCY_KEYWORDS[name] for k in node.keywords)
+    if name in v.TRANSFORMERS and name not in ("ColumnTransformer", "make_column_transformer"):
+        return False
+    found = [t for step in steps for t in _transformers(step)]
+    return bool(found) and all(t.vocabulary_only for t in found)
+
+
+def _transformers(value: Value) -> list[Value]:
+    """The transformers a value is or holds."""
+    own = [value] if value.kind == "transformer" else []
+    return own + [t for part in value.parts for t in _transformers(part)]
+
+
+def _holds(value: Value, kind: str) -> bool:
+    """Whether a value is of `kind` or holds one (`callbacks=[stop, checkpoint]`)."""
+    return value.kind == kind or any(_holds(part, kind) for part in value.parts)
+
+
+def _stops_on_best(node: ast.Call, name: str) -> bool:
+    """`EarlyStopping(...)`, `lgb.early_stopping(...)`, `ModelCheckpoint(save_best_only=True)`:
+    a callback that keeps the epoch scoring best on the evaluation set."""
+    return "Checkpoint" not in name or literal(node, "save_best_only") is True
 
 
 def _undersampled(data: Value) -> Value:

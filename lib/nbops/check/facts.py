@@ -27,6 +27,8 @@ TEST_SCORES_CANDIDATES = "test-scores-candidates"
 SEARCH_ON_TEST = "search-on-test"
 # The test split is handed to `fit` as the evaluation set (early stopping, model choice).
 TEST_AS_EVAL_SET = "test-as-eval-set"
+# That fit keeps the epoch or iteration scoring best on its evaluation set (early stopping).
+STOPS_ON_EVAL_SET = "stops-on-eval-set"
 # A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
 SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
 # A model is scored on exactly the rows it was trained on (a training score; subject as above).
@@ -49,8 +51,9 @@ class Fact:
     line: int
     col: int
     subject: str = ""  # the transformer, model, keyword, frame or call it is about
-    step: Step | None = None  # for STEP_REACHES_TRAINING / RESAMPLED_BEFORE_SPLIT
+    step: Step | None = None  # STEP_REACHES_TRAINING, RESAMPLED_BEFORE_SPLIT, FIT_ON_HELD_OUT
     reached: tuple[int, int] = (0, 0)  # cell and line of the training the step reaches
+    model: int = 0  # for scores: the model object scored (one per constructor call)
 
     @property
     def place(self) -> tuple[int, int, int]:

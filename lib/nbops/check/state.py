@@ -28,7 +28,10 @@ class State:
     env: dict[str, Value] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
-    candidates: dict[int, str] = field(default_factory=dict)
+    # models scored on each test split (by its rows), keyed by (built at, trained at)
+    candidates: dict[frozenset[str], dict[tuple, str]] = field(default_factory=dict)
+    # models built to stop early on their evaluation set (`XGBClassifier(early_stopping_rounds=)`)
+    stopping_models: set[int] = field(default_factory=set)
     sampled: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)
     step: int = 0
     tokens: int = 0

@@ -21,6 +21,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 MISSING = "<missing>"  # how a missing value is shown among categories
+PLOT_MAX_ROWS = 5000  # rows a plot draws at most (a seeded sample beyond that)
 
 
 class FeatureTypes(NamedTuple):
@@ -146,8 +147,11 @@ def feature_types(frame: pd.DataFrame, *exclude: str) -> FeatureTypes:
     return FeatureTypes(**kinds)
 
 
-def sample_rows(frame: pd.DataFrame, max_rows: int, *, random_state: int) -> pd.DataFrame:
-    """A seeded sample of at most `max_rows` rows in their original order (0: every row)."""
+def sample_rows(
+    frame: pd.DataFrame, max_rows: int = PLOT_MAX_ROWS, *, random_state: int
+) -> pd.DataFrame:
+    """A seeded sample of at most `max_rows` rows in their original order (0: every row); the
+    default is what a plot draws legibly and quickly whatever the size of the table."""
     if not max_rows or len(frame) <= max_rows:
         return frame
     return frame.sample(n=max_rows, random_state=random_state).sort_index()

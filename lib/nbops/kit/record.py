@@ -27,6 +27,7 @@ from nbops.project import (
 
 # Types a saved pipeline may contain that skops does not trust by default (e.g. tree arrays).
 TRUSTED_MODEL_MODULES = ("sklearn.", "numpy.", "scipy.")
+FIGURE_TITLES = "titles.json"  # figures/titles.json: {figure name: its title}, for alt text
 
 
 def project_root() -> Path:
@@ -73,15 +74,43 @@ def record_metrics(metrics: Mapping[str, object]) -> dict[str, float | int]:
     return recorded
 
 
-def save_figure(fig, name: str) -> Path:
-    """Save a matplotlib figure as figures/<name>.png in the run folder and return its path."""
+def record_verdict(kind: str, verdict: Mapping[str, object]) -> Path | None:
+    """Note a verdict the notebook reached (`gate`, `drift`) in the run's verdicts.json; under
+    `nbops run` only (opened interactively, the notebook's printed verdict is all there is)."""
+    if not in_managed_run():
+        return None
+    path = RunFolder(run_dir()).verdicts
+    recorded = read_json(path, {})
+    recorded[kind] = dict(verdict)
+    return write_json_atomic(path, dict(sorted(recorded.items())))
+
+
+def save_figure(fig, name: str = ""):
+    """Save a matplotlib figure as figures/<name>.png in the run folder and return the figure.
+
+    `name` defaults to the name the kit's plot helpers give their figures (`roc_curve`...), so
+    one line saves a plot and, as a cell's last expression, shows it.
+    """
+    name = name or fig.get_label()
     _check_plain_name(name, "figure", "roc_curve")
     folder = RunFolder(run_dir()).figures
     folder.mkdir(exist_ok=True)
     image = io.BytesIO()
     # No Software/date metadata: the same figure gives the same bytes in every run.
     fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    return write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    titles = read_json(folder / FIGURE_TITLES, {})
+    write_json_atomic(folder / FIGURE_TITLES, titles | {name: figure_title(fig) or name})
+    return fig
+
+
+def figure_title(fig) -> str:
+    """The figure's title (suptitle), else its axes' titles joined: the report's alt text."""
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        return suptitle.get_text()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    return "; ".join(titles)
 
 
 def save_model(model, name: str = "model") -> Path:

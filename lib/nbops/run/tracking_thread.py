@@ -3,8 +3,10 @@
 First it opens the MLflow run (importing mlflow, opening the store, creating the run: seconds)
 while the execution child imports papermill and the kernel starts, and hands the run to the
 kernel (`nbops.run.kernel_handoff`: the kernel waits for it only when it imports mlflow); then
-it loads the report renderer while the cells run. So neither waits in line before or after the
-notebook.
+it ends as KILLED the MLflow runs of records whose nbops was killed (kill -9), and loads the
+report renderer while the cells run. So neither waits in line before or after the notebook. A
+tracking server that is down or silent costs this thread seconds (bounded requests, then the
+embedded store), never the kernel.
 The runner joins it before it touches the record; after a signal it waits only for an MLflow run
 being written (to end it KILLED), not for mlflow's import nor for the report renderer.
 """
@@ -22,10 +24,7 @@ from nbops.mlflow import runs as tracking
 from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV, RunFolder, tracking_enabled
 from nbops.run import kernel_handoff
 
-_NOT_OPENED = {
-    "run_id": None,
-    "skipped": "the run was interrupted before its MLflow run was opened",
-}
+_NOT_OPENED = "the run was interrupted before its MLflow run was opened"
 
 
 class TrackingThread(threading.Thread):
@@ -62,7 +61,8 @@ class TrackingThread(threading.Thread):
     def tracked(self) -> tracking.Tracked:
         """The MLflow run it opened (or none); call after `join` or `abandon`."""
         if self._cut_short:
-            return tracking.Tracked(env={TRACKING_ENV: "off"}, record=_NOT_OPENED)
+            skipped = {"status": tracking.SKIPPED, "reason": _NOT_OPENED}
+            return tracking.Tracked(env={TRACKING_ENV: "off"}, tracking=skipped)
         return self._tracked
 
     def abandon(self) -> None:
@@ -91,6 +91,8 @@ class TrackingThread(threading.Thread):
         self.timings["tracking_start_s"] = round(time.monotonic() - started, 3)
         if self._abandoned:
             return
+        if self.tracking:
+            self._end_crashed()
         started = time.monotonic()
         try:
             from nbops.run import report
@@ -99,6 +101,12 @@ class TrackingThread(threading.Thread):
         except Exception:  # the report is rendered anyway at the end, only slower
             pass
         self.timings["report_warm_s"] = round(time.monotonic() - started, 3)
+
+    def _end_crashed(self) -> None:
+        from nbops.mlflow.sync import end_crashed_runs
+
+        with contextlib.suppress(Exception):  # a store that fails here failed the run's own too
+            end_crashed_runs(self._args[1])
 
     def _open(self) -> None:
         run_dir, runs_dir, root, record, params = self._args
