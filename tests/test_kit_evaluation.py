@@ -30,6 +30,7 @@ def with_intervals(names: set[str]) -> set[str]:
     """The metric names and their 95% interval bounds."""
     return names | {f"{name}_ci_{bound}" for name in names for bound in ("low", "high")}
 
+
 SIZE = [4.0, 3.0]
 
 

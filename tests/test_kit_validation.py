@@ -60,8 +60,9 @@ def test_classification_holdout_names_every_headline_metric_val(penguins) -> Non
     pipeline, X, y = penguins
     scores = classification_validation(pipeline, X, y, folds=1, holdout_size=0.25, random_state=0)
     names = {f"val_{name}" for name in ("accuracy", "f1_macro", "f1_weighted")}
-    assert names | {"val_precision_macro", "val_recall_macro", "val_roc_auc_ovr"} == set(scores)
-    assert all(0 <= value <= 1 for value in scores.values())
+    names |= {"val_precision_macro", "val_recall_macro", "val_roc_auc_ovr", "n_val"}
+    assert names == set(scores) and scores["n_val"] == 86  # a quarter of 344 rows
+    assert all(0 <= value <= 1 for name, value in scores.items() if name != "n_val")
 
 
 def test_holdout_equals_a_manual_fit_on_the_stratified_rest(cars) -> None:
@@ -71,7 +72,7 @@ def test_holdout_equals_a_manual_fit_on_the_stratified_rest(cars) -> None:
     fit, val = np.sort(fit), np.sort(val)
     manual = pipeline.fit(X.iloc[fit], y.iloc[fit]).predict(X.iloc[val])
     assert scores["val_rmse"] == pytest.approx(root_mean_squared_error(y.iloc[val], manual))
-    assert set(scores) == {"val_rmse", "val_mae", "val_r2"}
+    assert set(scores) == {"val_rmse", "val_mae", "val_r2", "n_val"} and scores["n_val"] == len(val)
 
 
 def test_the_model_passed_in_is_neither_refitted_nor_changed(cars) -> None:
@@ -86,7 +87,7 @@ def test_k_folds_average_each_metric_over_the_folds(penguins) -> None:
     pipeline, X, y = penguins
     one = classification_validation(pipeline, X, y, folds=1, holdout_size=0.2, random_state=0)
     five = classification_validation(pipeline, X, y, folds=5, holdout_size=0.2, random_state=0)
-    assert set(one) == set(five)
+    assert set(one) == set(five) and five["n_val"] == len(y)  # every row scored once
     assert 0.9 <= five["val_accuracy"] <= 1
 
 
@@ -107,13 +108,13 @@ def test_zero_folds_is_a_data_error_naming_the_parameter(cars) -> None:
 
 def test_validation_names_prefix_every_metric() -> None:
     y = np.array([1.0, 2.0, 3.0])
-    assert validation_names(regression_metrics(y, y)) == {
+    assert validation_names(regression_metrics(y, y, n_resamples=0)) == {
         "val_rmse": 0.0,
         "val_mae": 0.0,
         "val_r2": 1.0,
     }
     proba = np.array([[0.9, 0.1], [0.2, 0.8]])
     named = validation_names(
-        classification_metrics(["a", "b"], ["a", "b"], proba, classes=["a", "b"])
+        classification_metrics(["a", "b"], ["a", "b"], proba, classes=["a", "b"], n_resamples=0)
     )
     assert named["val_roc_auc"] == 1.0

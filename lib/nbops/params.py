@@ -186,26 +186,26 @@ def missing_input_paths(
             )
 
 
-def load_params_file(path: str | Path) -> dict[str, Any]:
-    """Safe-load a YAML mapping of parameter values."""
+def load_params_file(path: str | Path, what: str = "params file") -> dict[str, Any]:
+    """Safe-load a YAML mapping of parameter values; errors call the file `what`."""
     import yaml
 
     path = Path(path)
     if not path.is_file():
-        raise ParameterError(f"params file not found: {path}")
+        raise ParameterError(f"{what} not found: {path}")
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParameterError(f"params file {path} is not valid YAML{where}: {problem}") from None
+        raise ParameterError(f"{what} {path} is not valid YAML{where}: {problem}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"cannot read params file {path}: {exc}") from None
+        raise ParameterError(f"cannot read {what} {path}: {exc}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise ParameterError(f"params file {path} must be a mapping of NAME: value")
+        raise ParameterError(f"{what} {path} must be a mapping of NAME: value")
     return {str(name): value for name, value in loaded.items()}
 
 

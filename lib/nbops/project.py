@@ -236,6 +236,17 @@ class RunFolder:
         return self.path / "figures"
 
     @property
+    def figure_titles(self) -> Path:
+        """figures/titles.json: {name: {title, execution_count}} of each saved figure (the
+        report's alt text for the images of the cell that saved it)."""
+        return self.figures / "titles.json"
+
+    @property
+    def drift_report(self) -> Path:
+        """Evidently's interactive drift report, saved by a drift notebook."""
+        return self.path / "drift_report.html"
+
+    @property
     def tables(self) -> Path:
         """The folder of tables the notebook saved."""
         return self.path / "tables"
@@ -249,6 +260,12 @@ class RunFolder:
     def tracking_handoff(self) -> Path:
         """The MLflow run's variables for the kernel, written once the run is open."""
         return self.path / ".tracking.json"
+
+    @property
+    def tracking_pending(self) -> Path:
+        """What the kernel could not hand to a tracking server (MLflow models in `models/`,
+        registrations in `registrations.json`), kept until `nbops sync` or the runner logs it."""
+        return self.path / ".tracking-pending"
 
     @property
     def reserve(self) -> Path:

@@ -10,7 +10,7 @@ empty; `read_outcome` never raises on a run folder's content.
 
 Public API (stable): `read_outcome(folder) -> Outcome`, `headline_metrics(metrics)`, the
 dataclasses `Outcome`, `Metric`, `Gate`, `Drift`, `DataChecks`, `Finding`, and the constants
-`VERDICTS_FILE`, `CI_LOW`, `CI_HIGH`, `BASELINES`, `HEADLINE_ORDER`, `LEAKAGE_PREFIX`.
+`CI_LOW`, `CI_HIGH`, `BASELINES`, `HEADLINE_ORDER`, `LEAKAGE_PREFIX`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json_object
+from nbops.project import RunFolder
 
-VERDICTS_FILE = "verdicts.json"  # {"gate": {...}, "drift": {...}} written by nbops.kit
 CI_LOW, CI_HIGH = "_ci_low", "_ci_high"  # suffixes of a metric's 95% interval bounds
 # A headline metric -> the baseline metric it is judged against.
 BASELINES = {
@@ -92,7 +92,7 @@ class Gate:
             )
             return f"gate passed {where}".rstrip()
         relation = "<" if self.greater_is_better else ">"
-        return f"gate failed ({self.metric} {self.value:.3g} {relation} {self.threshold:g})"
+        return f"gate failed ({self.metric} {fmt(self.value)} {relation} {self.threshold:g})"
 
 
 @dataclass(frozen=True)
@@ -173,13 +173,16 @@ class Outcome:
         return metric_words(self.headline) if self.headline else ""
 
 
-def read_outcome(folder: str | Path) -> Outcome:
-    """What the run in `folder` found, from its records (a missing file leaves its part empty)."""
+def read_outcome(folder: str | Path, record: Mapping[str, Any] | None = None) -> Outcome:
+    """What the run in `folder` found, from its records (a missing file leaves its part empty).
+
+    `record` stands in for run.json while the runner still holds it in memory."""
     folder = Path(folder)
-    record = read_json_object(folder / "run.json")
-    metrics = _numbers(read_json_object(folder / "metrics.json"))
-    params = read_json_object(folder / "params.json")
-    verdicts = read_json_object(folder / VERDICTS_FILE)
+    files = RunFolder(folder)
+    record = read_json_object(files.record) if record is None else record
+    metrics = _numbers(read_json_object(files.metrics))
+    params = read_json_object(files.params)
+    verdicts = read_json_object(files.verdicts)  # {"gate": {...}, "drift": {...}} from nbops.kit
     gate = _gate(verdicts.get("gate"))
     drift = _drift(verdicts.get("drift"), metrics, params)
     scores = headline_metrics(metrics, first=gate.metric if gate else None)
@@ -221,7 +224,7 @@ def headline_metrics(metrics: Mapping[str, Any], first: str | None = None) -> li
 
 
 def metric_words(metric: Metric) -> str:
-    """'accuracy 0.986 [0.957, 1]' (3 significant digits; the interval when recorded)."""
+    """'accuracy 0.986 [0.957, 1.000]' (see `fmt`; the interval when recorded)."""
     text = f"{metric.name} {fmt(metric.value)}"
     if metric.ci_low is not None and metric.ci_high is not None:
         text += f" [{fmt(metric.ci_low)}, {fmt(metric.ci_high)}]"
@@ -229,15 +232,16 @@ def metric_words(metric: Metric) -> str:
 
 
 def fmt(value: Any) -> str:
-    """A number for people: integers as is, floats to 3 significant digits."""
+    """A number for people: integers with thousands separators; floats below 10 with three
+    decimals (0.983, 1.000), larger ones with three significant digits or whole (41.2, 5,234)."""
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        if value.is_integer() and abs(value) >= 1000:
-            return f"{int(value):,}"
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        if abs(value) < 10:
+            return f"{value:.3f}"
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
 
 

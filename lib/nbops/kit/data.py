@@ -66,6 +66,11 @@ def load_table(path: str | os.PathLike, parameter: str = "DATA_PATH") -> pd.Data
             f"{parameter} {path.as_posix()!r} is not a readable {suffix.lstrip('.')} table "
             f"({type(exc).__name__}: {reason[:200]}): fix the file or point {parameter} elsewhere"
         ) from None
+    if frame.empty and not len(frame):
+        raise DataError(
+            f"{parameter} {path.as_posix()!r} has no rows (a header at most): "
+            f"point {parameter} at a table with data"
+        )
     record_dataset(path, len(frame))
     return frame
 
@@ -91,7 +96,8 @@ def validate_target(frame: pd.DataFrame, target: str) -> pd.Series:
     require_column(frame, target, "target column")
     counts = frame[target].value_counts(dropna=True).sort_index()
     if counts.empty:
-        raise DataError(f"target column {target!r} has no values: every row is missing")
+        why = "the table has no rows" if frame.empty else "every row is missing"
+        raise DataError(f"target column {target!r} has no values: {why}")
     if len(counts) < 2:
         raise DataError(
             f"target column {target!r} has one class ({counts.index[0]!r}): "

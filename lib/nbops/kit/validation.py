@@ -8,6 +8,7 @@ scoring model did not learn from, and sweeps rank on those. The test metrics sta
 `folds` chooses how: 1 holds out one validation share of the training split and fits a copy of
 the pipeline on the rest (one extra fit, the cheap default); k >= 2 runs k-fold cross-validation
 (k extra fits) and averages each metric over the folds. Classification folds are stratified.
+`n_val` counts the rows scored (a sweep's tie rule reads one row's worth of score from it).
 On a large table the copy learns from a seeded sample of at most `max_fit_rows` rows: the score
 ranks configurations, and a bounded fit keeps a million-row run within its time budget.
 """
@@ -26,6 +27,7 @@ from nbops.kit.metrics import classification_metrics, regression_metrics
 from nbops.kit.models import predict_with_proba
 
 VALIDATION_PREFIX = "val_"
+VALIDATION_ROWS = "n_val"  # training rows the validation scores were measured on
 # Rows a validation copy of the pipeline learns from at most (a seeded sample beyond that).
 VALIDATION_MAX_FIT_ROWS = 200_000
 
@@ -42,12 +44,13 @@ def classification_validation(
     random_state: int,
     max_fit_rows: int = VALIDATION_MAX_FIT_ROWS,
 ) -> dict[str, float]:
-    """`val_<metric>` for every classification metric, from copies of `model` fitted and scored
-    within the training split (`X`, `y`): one stratified holdout (`folds=1`) or k folds."""
+    """`val_<metric>` for every classification metric and `n_val`, from copies of `model`
+    fitted and scored within the training split: one stratified holdout (`folds=1`) or k folds."""
 
     def score(fitted, X_val: pd.DataFrame, y_val: pd.Series) -> dict[str, float]:
         y_pred, y_proba = predict_with_proba(fitted, X_val)
-        return classification_metrics(y_val, y_pred, y_proba, classes=fitted.classes_)
+        classes = fitted.classes_
+        return classification_metrics(y_val, y_pred, y_proba, classes=classes, n_resamples=0)
 
     return _validate(
         model, X, y, score, folds, holdout_size, random_state, max_fit_rows, stratify=True
@@ -64,11 +67,11 @@ def regression_validation(
     random_state: int,
     max_fit_rows: int = VALIDATION_MAX_FIT_ROWS,
 ) -> dict[str, float]:
-    """`val_<metric>` for every regression metric (RMSE, MAE, R²), from copies of `model` fitted
-    and scored within the training split: one holdout (`folds=1`) or k folds."""
+    """`val_<metric>` for every regression metric (RMSE, MAE, R²) and `n_val`, from copies of
+    `model` fitted and scored within the training split: one holdout (`folds=1`) or k folds."""
 
     def score(fitted, X_val: pd.DataFrame, y_val: pd.Series) -> dict[str, float]:
-        return regression_metrics(y_val, fitted.predict(X_val))
+        return regression_metrics(y_val, fitted.predict(X_val), n_resamples=0)
 
     return _validate(
         model, X, y, score, folds, holdout_size, random_state, max_fit_rows, stratify=False
@@ -97,16 +100,13 @@ def _validate(
     if not 0 < holdout_size < 1:
         raise DataError(f"the validation share {holdout_size} must be between 0 and 1")
     y = pd.Series(np.asarray(y), index=X.index, name=getattr(y, "name", None))
-    scores = [
-        score(
-            _fit_copy(model, X.iloc[fit], y.iloc[fit], max_fit_rows, random_state),
-            X.iloc[val],
-            y.iloc[val],
-        )
-        for fit, val in _splits(y, folds, holdout_size, random_state, stratify)
-    ]
+    scores, scored_rows = [], 0
+    for fit, val in _splits(y, folds, holdout_size, random_state, stratify):
+        fitted = _fit_copy(model, X.iloc[fit], y.iloc[fit], max_fit_rows, random_state)
+        scores.append(score(fitted, X.iloc[val], y.iloc[val]))
+        scored_rows += len(val)
     averaged = pd.DataFrame(scores).mean(axis=0)
-    return validation_names(averaged.to_dict())
+    return {**validation_names(averaged.to_dict()), VALIDATION_ROWS: scored_rows}
 
 
 def _splits(

@@ -34,6 +34,7 @@ from nbops.project import (
 )
 from nbops.run import interrupts, process, provenance
 from nbops.run.tracking_thread import TrackingThread
+from nbops.verdicts import read_outcome
 
 _RESERVE_BYTES = 256 * 1024  # room for run.json and the MLflow end of a run on a full disk
 
@@ -120,8 +121,11 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
             timeout=request.timeout,
             kernel_log=folder.kernel_log,
             kernel_arguments=tracking_thread.kernel_arguments,
+            noted_signal=lambda: signals.received,
         )
         record["status"] = execution.status
+        if execution.status == "interrupted":  # the signal reached execute's own handler
+            signals.received = signals.received or execution.detail.get("signal", "SIGINT")
         if execution.error:
             record["error"] = _locate_error(execution.error, nb, folder.notebook)
     except KeyboardInterrupt:
@@ -131,7 +135,8 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
         record["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     finally:
         executed = time.monotonic()
-        tracked = _join_tracking(tracking_thread, record)  # the thread never touches `record`
+        # the thread never touches `record`; after a signal, it is not waited for needlessly
+        tracked = _join_tracking(tracking_thread, record, interrupted=bool(signals.received))
         record["timings"]["execute_s"] = round(executed - started, 3)
         if record["status"] == "running":  # nbops itself crashed: say so, keep what exists
             record["status"] = "failed"
@@ -144,13 +149,19 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     return _outcome(run_dir, record, signals.received)
 
 
-def _join_tracking(tracking_thread: TrackingThread, record: dict[str, Any]) -> tracking.Tracked:
+def _join_tracking(
+    tracking_thread: TrackingThread, record: dict[str, Any], interrupted: bool
+) -> tracking.Tracked:
     """The MLflow run `tracking_thread` opened, noted in the record, once it is done (the report
-    renderer it warms must not be shared while it still uses it)."""
-    tracking_thread.join()
+    renderer it warms must not be shared while it still uses it). An interrupted run renders no
+    report and waits only for an MLflow run being written, never for mlflow's import."""
+    if interrupted:
+        tracking_thread.abandon()
+    else:
+        tracking_thread.join()
     tracked = tracking_thread.tracked()
     record["mlflow"] = tracked.record
-    record.setdefault("timings", {}).update(tracking_thread.timings)
+    record.setdefault("timings", {}).update(dict(tracking_thread.timings))
     return tracked
 
 
@@ -264,20 +275,23 @@ def _write_outputs(
     if signals.received:
         problems[folder.report.name] = f"not rendered: {signals.received} arrived first"
     elif folder.notebook.exists():
-        try:
-            from nbops.run.report import render_html
+        from nbops.run.findings import notebook_findings
 
-            render_html(
-                folder.notebook, folder.report, title=f"{run_dir.name} ({record['status']})"
-            )
-        except Exception as exc:  # a report failure must not hide the run's own outcome
-            record["report_error"] = problems[folder.report.name] = _reason(exc)
-    try:
+        record["check"] = notebook_findings(folder.notebook, record["notebook"])
+    try:  # before the report, which links to it
         from nbops.run import model_card
 
         model_card.write(run_dir, record)
-    except Exception as exc:  # a card failure must not hide the run's own outcome either
+    except Exception as exc:  # a card failure must not hide the run's own outcome
         record["model_card_error"] = _reason(exc)
+    if folder.notebook.exists() and not signals.received:
+        try:
+            from nbops.run.report import render_report
+
+            render_report(run_dir, record)
+        except Exception as exc:  # a report failure must not hide the run's own outcome either
+            record["report_error"] = problems[folder.report.name] = _reason(exc)
+    record["verdict"] = read_outcome(run_dir, record).verdict
     folder.reserve.unlink(missing_ok=True)
     interrupts.pause_at("mlflow", signals)
     note_signal()

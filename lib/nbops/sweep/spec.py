@@ -192,4 +192,4 @@ def _numeric(parameter: params_mod.Parameter, kind: str, entry: Mapping, source:
 
 def load_space(path: Path) -> dict[str, Any]:
     """A search space file (YAML mapping)."""
-    return params_mod.load_params_file(path)
+    return params_mod.load_params_file(path, what="search space file")
