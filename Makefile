@@ -37,6 +37,11 @@ STUDY ?=
 SEED ?=
 DIRECTION ?=
 THREADS ?=
+BACKEND ?=
+ARTIFACTS ?=
+BIND ?=
+TO ?=
+RUNS ?=
 # apt-get needs root: sudo unless make already runs as root (as in CI)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # the fast lane of the suite: a marker expression (markers declared in pyproject.toml)
@@ -47,7 +52,8 @@ FAST_TESTS := not kernel and not server and not browser and not slow
 # recipe unexpanded ($(value ...)) as the environment variable NBOPS_MAKE_<NAME>, which the shell
 # only ever reads quoted ("$$NBOPS_MAKE_NB"): quotes, `$(shell ...)` or `;` in a value are passed on.
 USER_VARS := NB PARAMS PARAMS_FILE NAME RUN REF CUR MODEL MODEL_NAME VERSION ALIAS INPUT OUTPUT \
-	FORCE PORT TEMPLATE ARGS THREADS GRID JOBS SCHEDULER SPACE TRIALS METRIC STUDY SEED DIRECTION
+	FORCE PORT TEMPLATE ARGS THREADS GRID JOBS SCHEDULER SPACE TRIALS METRIC STUDY SEED DIRECTION \
+	BACKEND ARTIFACTS BIND TO RUNS
 unexport $(USER_VARS)
 $(foreach v,$(USER_VARS),$(eval export NBOPS_MAKE_$(v) = $$(value $(v))))
 # $(call opt,NAME,--flag): `--flag "<value of NAME>"` when NAME is set, nothing when it is empty
@@ -56,7 +62,7 @@ RUN_ARGS := --params "$$NBOPS_MAKE_PARAMS" $(call opt,PARAMS_FILE,-f) $(call opt
 SWEEP_ARGS := $(RUN_ARGS) $(call opt,JOBS,--jobs) $(call opt,SCHEDULER,--scheduler) \
 	$(call opt,METRIC,--metric) $(call opt,DIRECTION,--direction)
 
-.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test test-fast bench check lint format export export-check drift registry promote serve predict ui clean-runs
+.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test test-fast bench check lint format export export-check drift registry promote serve predict ui server sync postgres-deps clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -80,6 +86,12 @@ setup: $(STAMP)
 ## browser-deps: install chromium and chromium-driver for the browser test (Debian, apt-get)
 browser-deps:
 	@if { command -v chromium || command -v google-chrome; } >/dev/null && command -v chromedriver >/dev/null; then echo "browser-deps: a browser and chromedriver are installed"; else $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; fi
+
+## postgres-deps: install PostgreSQL for the team-server tests (Debian's postgresql, apt-get)
+# Debian's package rather than an embedded-PostgreSQL wheel: it is the server a team runs, and the
+# wheels on PyPI download or bundle their own binaries of another build.
+postgres-deps:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then echo "postgres-deps: PostgreSQL is installed"; else $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; fi
 
 ## new-notebook: copy templates/TEMPLATE.ipynb to notebooks/NAME.ipynb (no TEMPLATE: list them)
 new-notebook: $(STAMP)
@@ -129,17 +141,25 @@ predict: $(STAMP)
 ui: $(STAMP)
 	$(BIN)/nbops ui $(call opt,PORT,--port)
 
+## server: MLflow tracking server for a team on 127.0.0.1:PORT [BACKEND=postgresql://... ARTIFACTS=DIR BIND=0.0.0.0]
+server: $(STAMP)
+	$(BIN)/nbops server $(call opt,BACKEND,--backend) $(call opt,ARTIFACTS,--artifacts) $(call opt,BIND,--host) $(call opt,PORT,--port)
+
+## sync: push the runs a server missed to MLFLOW_TRACKING_URI or TO=URI [RUNS="id id"]
+sync: $(STAMP)
+	set -f; $(BIN)/nbops sync $$NBOPS_MAKE_RUNS $(call opt,TO,--to)
+
 ## reproduce: re-execute RUN (run folder, id or latest) with nbval and compare every output
 reproduce: $(STAMP)
 	$(BIN)/nbops reproduce "$$NBOPS_MAKE_RUN" $(call opt,THREADS,--threads)
 
 ## test: run the whole test suite (unit, integration, kernels, servers, browser) on every core
 test: $(STAMP)
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup
 
-## test-fast: the edit loop: every test that starts no kernel, server or browser (about a minute)
+## test-fast: the edit loop: the tests that start no kernel, server or browser and are not slow
 test-fast: $(STAMP)
-	$(BIN)/pytest -n auto -m "$(FAST_TESTS)"
+	$(BIN)/pytest -n auto --dist loadgroup -m "$(FAST_TESTS)"
 
 ## bench: run the benchmarks under tests/bench/ and print their figures
 bench: $(STAMP)

@@ -40,14 +40,15 @@ class Run:
         except psutil.NoSuchProcess:
             pass
 
-    def wait_for(self, condition, what: str) -> None:
+    def wait_for(self, condition, what: str, poll_s: float = 0.1) -> None:
+        """Return once `condition()` holds; fail if nbops ends first or after WAIT_S."""
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:
             self.watch()
             if condition():
                 return
             assert self.proc.poll() is None, f"nbops ended before {what}: {self.proc.stderr.read()}"
-            time.sleep(0.1)
+            time.sleep(poll_s)
         raise AssertionError(f"timed out waiting for {what}")
 
     def finish(self) -> tuple[int, list[str]]:
@@ -106,6 +107,20 @@ def mlflow_run(runs_dir: Path, record: dict) -> tuple[str, int | None]:
         ).fetchone()
     assert row is not None
     return row[0], row[1]
+
+
+def assert_mlflow_matches(runs_dir: Path, record: dict, status: str) -> None:
+    """The run's MLflow run ended `status` with the run's own status as a tag; or, when the signal
+    came before it was opened, none was (run.json says so). No MLflow run is left RUNNING."""
+    with sqlite3.connect(runs_dir / "mlflow.db") as db:
+        running = db.execute("select count(*) from runs where status = 'RUNNING'").fetchone()[0]
+    assert running == 0
+    if record["mlflow"].get("skipped"):
+        assert record["mlflow"]["run_id"] is None and "interrupted" in record["mlflow"]["skipped"]
+        return
+    ended, end_time = mlflow_run(runs_dir, record)
+    assert ended == status and end_time
+    assert mlflow_tag(runs_dir, record, "nbops.status") == record["status"]
 
 
 def mlflow_tag(runs_dir: Path, record: dict, key: str) -> str | None:

@@ -123,11 +123,19 @@ class TrackingServer:
             return False
 
     def kill(self) -> None:
-        """SIGKILL the whole server (as a crash would)."""
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        """SIGKILL the whole server, every process of it (as a crash of the machine would)."""
+        import psutil
+
+        if self.proc is None:
+            return
+        try:
+            family = [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children(True)]
+        except psutil.NoSuchProcess:
+            family = []
+        for process in family:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        self.proc.wait()
 
     def stop(self) -> None:
         """Ctrl-C, as a person stops it; SIGKILL what is left after 20 s."""

@@ -89,6 +89,7 @@ def test_run_dir_falls_back_to_runs_interactive(tmp_path: Path, monkeypatch) -> 
     assert run_dir().is_dir()
 
 
+@pytest.mark.slow
 def test_save_model_round_trips_a_fitted_pipeline(run_folder: Path) -> None:
     frame = pd.read_csv(PENGUINS)
     X, y = frame.drop(columns="species"), frame["species"]

@@ -37,6 +37,8 @@ TARGETS = [
     "predict",
     "ui",
     "reproduce",
+    "server",
+    "sync",
 ]
 
 

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 
+import nbformat
 import pytest
 from run_support import (
     NBOPS,
@@ -19,11 +20,11 @@ from run_support import (
     SAMPLES,
     WAIT_S,
     Run,
+    assert_mlflow_matches,
     assert_no_temp_files,
-    mlflow_run,
-    mlflow_tag,
     only_run,
     record_of,
+    write_notebook,
 )
 
 pytestmark = pytest.mark.kernel
@@ -70,9 +71,7 @@ def test_a_signal_at_any_stage_ends_interrupted(tracked, tmp_path, stage, signum
     assert record["finished_at"] and record["duration_s"] is not None
     if stage in ("before-kernel", "report"):
         assert "report.html" in record["missing"]
-    status, end_time = mlflow_run(runs_dir, record)
-    assert status == "KILLED" and end_time
-    assert mlflow_tag(runs_dir, record, "nbops.status") == "interrupted"
+    assert_mlflow_matches(runs_dir, record, "KILLED")
     assert_no_temp_files(only_run(runs_dir))
     run.assert_nothing_left()
 
@@ -90,8 +89,7 @@ def test_a_signal_after_the_notebook_failed_keeps_failed_and_it_reproduces(track
     assert len(err) == 1 and "interrupted" in err[0] and "failed" in err[0], err
     record = record_of(runs_dir)
     assert record["status"] == "failed" and record["error"]["ename"] == "ZeroDivisionError"
-    status, end_time = mlflow_run(runs_dir, record)
-    assert status == "FAILED" and end_time
+    assert_mlflow_matches(runs_dir, record, "FAILED")
     run.assert_nothing_left()
 
     # reproducing a failed run: the same error again is reproduced, never an empty diff
@@ -121,3 +119,48 @@ def test_kill_9_takes_the_kernel_down_and_the_record_reads_crashed(tracked):
     )
     assert done.returncode == 0
     assert "crashed" in done.stdout and "running" not in done.stdout
+
+
+def test_an_early_signal_does_not_wait_for_mlflow_nor_the_report(tracked):
+    """A signal while mlflow is still loading: the run ends at once, with no MLflow run opened."""
+    runs_dir, env = tracked
+    run = Run([ROOT / "templates" / "classification.ipynb", "--runs-dir", runs_dir], env)
+    run.wait_for(lambda: any(runs_dir.glob("*/run.json")), "the run folder")
+    run.proc.send_signal(signal.SIGINT)
+    code, err = run.finish()
+
+    assert code == 130 and len(err) == 1 and "interrupted" in err[0], err
+    record = record_of(runs_dir)
+    assert record["status"] == "interrupted"
+    assert record["mlflow"] == {
+        "run_id": None,
+        "skipped": "the run was interrupted before its MLflow run was opened",
+    }, record
+    assert record["missing"]["report.html"].startswith("not rendered: SIGINT")
+    assert "report_warm_s" not in record["timings"]  # the report renderer was not waited for
+    assert_no_temp_files(only_run(runs_dir))
+    run.assert_nothing_left()
+
+
+BIG_OUTPUTS = ('print("x" * 30_000_000)', *(f"{n}" for n in range(30)))
+
+
+def test_a_signal_during_a_notebook_save_leaves_no_temp_file(tmp_path):
+    """Each save of a notebook with 30 MB of output takes a while: signal nbops in the middle."""
+    runs_dir = tmp_path / "runs"
+    notebook = write_notebook(tmp_path / "big_outputs.ipynb", *BIG_OUTPUTS)
+    run = Run([notebook, "--runs-dir", runs_dir], {**os.environ})
+
+    def saving() -> bool:
+        return any(runs_dir.glob("*/.notebook.ipynb.*.tmp"))
+
+    run.wait_for(saving, "a save of notebook.ipynb in progress", poll_s=0.002)
+    run.proc.send_signal(signal.SIGTERM)
+    code, err = run.finish()
+
+    assert code == 130, err
+    folder = only_run(runs_dir)
+    assert_no_temp_files(folder)
+    nbformat.read(folder / "notebook.ipynb", as_version=4)  # complete, valid JSON
+    assert record_of(runs_dir)["status"] == "interrupted"
+    run.assert_nothing_left()

@@ -71,3 +71,16 @@ def test_a_bad_grid_value_stops_a_sweep_before_any_run(source, tmp_path, capsys)
     err = capsys.readouterr().err
     assert err == "nbops: error: parameter MAX_DEPTH expects int | None, got 'x'\n"
     assert not runs_dir.exists()
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.stem)
+def test_papermill_reads_every_line_of_the_parameters_cell(template, caplog):
+    # papermill parses the cell (a comment holding `=` defeats it) and only logs what it cannot.
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    nb = nbformat.read(template, as_version=4)
+    (cell,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    with caplog.at_level("WARNING", logger="papermill"):
+        PythonTranslator.inspect(cell)
+    assert [r.getMessage() for r in caplog.records if "Unable to parse" in r.getMessage()] == []

@@ -753,6 +753,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout = _UntilReaderLeaves(stdout)
     try:
         return _main(argv)
+    except KeyboardInterrupt:  # before a command started (its own interrupts are handled there)
+        print("nbops: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         sys.stdout = stdout
 

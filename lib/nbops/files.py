@@ -10,6 +10,7 @@ whatever the umask, so it is widened before the rename, and a shared runs folder
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -48,6 +49,12 @@ def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def temp_files_of(path: str | os.PathLike) -> list[Path]:
+    """Temp files an atomic write of `path` cut short by SIGKILL may have left beside it."""
+    target = Path(path)
+    return sorted(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:

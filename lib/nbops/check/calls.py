@@ -27,6 +27,7 @@ from nbops.check.values import (
     overlap,
     seen,
     union,
+    within,
 )
 
 PENDING = "labelled"  # a step on labelled rows: a leak once a split or CV divides them
@@ -61,7 +62,7 @@ class Calls:
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
             if not v.CLUSTERING_METRICS.search(name):
-                self.clusters_scored(node, [*args, *kwargs.values()])
+                self.own_predictions_scored(node, [*args, *kwargs.values()])
         elif name == "resample" and literal(node, "replace") is not False:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
@@ -89,8 +90,9 @@ class Calls:
         loads = v.reads_rows(name) or (qualname or "") in v.SOURCE_LOADERS
         if loads and data.kind != "data":
             return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
-        if name == "merge":
-            return _merged(args) if len(args) >= 2 else data
+        if name == "merge":  # `pd.merge(left, right)`, also by keyword
+            tables = [argument(args, kwargs, 0, "left"), argument(args, kwargs, 1, "right")]
+            return _merged(tables) if all(t.kind == "data" for t in tables) else data
         arrays = tuple(replace(arg, parts=()) for arg in args if arg.kind == "data")
         if len(arrays) > 1:  # `X, y = shuffle(X, y)`: one result per array, in order
             return replace(data, parts=arrays)
@@ -144,6 +146,7 @@ class Calls:
         """A train/test split: resampled rows reaching it, a shuffle of time-ordered rows."""
         if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
+        self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         given = [self.held_data(arg) if arg.kind == "instance" else arg for arg in args]
         arrays = tuple(confirmed(arg) for arg in given if arg.kind == "data")
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
@@ -161,11 +164,12 @@ class Calls:
     def folded(self, node: ast.Call) -> None:
         """`KFold().split(X)`: X's rows go to training and validation folds, so the steps on
         X's labelled or unknown rows saw validation rows too."""
+        self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         for given in node.args[:1]:
             if isinstance(given, ast.Attribute | ast.Subscript):  # `X.values`, `X[cols]`
                 given = given.value
             if isinstance(given, ast.Name) and given.id in self.state.env:
-                self.state.env[given.id] = confirmed(self.state.env[given.id])
+                self.state.env[given.id] = confirmed(self.state.env[given.id], by_folds=True)
 
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
         """A shuffling split in a notebook whose rows are time-ordered."""
@@ -194,10 +198,14 @@ class Calls:
         if attr in ("fit_resample", "fit_sample"):
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
-            self.scored(node, receiver, first)
-            if attr in v.SCORE_METHODS:
+            predictions = attr in v.PREDICTIONS_ONLY
+            self.scored(node, receiver, first, predictions)
+            if not predictions:
                 return OTHER
-            return _cluster_labels(receiver, first) if first.kind == "data" else first
+            state = self.state
+            if first.kind != "data" or id(node) in state.unscored:
+                return first
+            return _own_predictions(receiver, first)
         if attr in v.GRADIENT_METHODS and receiver.kind == "data":  # `loss.backward()`
             self.training(node, receiver, cross_validated=False)
             return OTHER
@@ -219,8 +227,9 @@ class Calls:
             if literal(node, "axis") in (1, "columns") or _of_missingness(node):
                 return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
-        if attr in ("merge", "join") and args:
-            return _merged([frame, args[0]])
+        other = argument(args, kwargs, 0, MERGED_TABLE.get(attr, ""))
+        if attr in MERGED_TABLE and other.kind == "data":  # `a.merge(b)`, `a.join(other=b)`
+            return _merged([frame, other])
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
         result = replace(frame, roles=roles, taints=frame.taints | extra.taints, parts=())
         result = replace(result, origin="")
@@ -283,6 +292,8 @@ class Calls:
         for frame in state.loops:
             frame.fits += 1
         cell, line, _ = state.where(node)
+        if cross_validated:
+            state.record(f.ROWS_DIVIDED, state.where(node))
         # the fold scores are the result (not a search choosing settings for a later refit)
         folds_scored = cross_validated and (model is None or model.kind != "search")
         if cross_validated or data.roles & v.TRAINING:
@@ -290,9 +301,15 @@ class Calls:
                 if step.rows in UNCONFIRMED and not (folds_scored and _folded(step)):
                     continue
                 if step.rows in UNCONFIRMED:  # the folds divide the rows the step saw
-                    step = replace(step, rows=_confirmed_rows(step))
+                    step = replace(step, rows=_confirmed_rows(step, by_folds=True))
+                elif step.rows == "full" and not data.roles & v.TRAINING:  # no split: the folds
+                    step = replace(step, rows="folded")
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
+        # a search, or an estimator choosing its settings by internal CV (`LassoCV`): its folds
+        # are held out in turn
+        if model is not None and (model.kind == "search" or model.name.endswith("CV")):
+            state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), model=model.ident)
         if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
             state.record(f.SEARCH_ON_TEST, state.where(node), subject=model.name)
         for keyword, value in (kwargs or {}).items():
@@ -305,6 +322,7 @@ class Calls:
         pending = frozenset(s for s in data.taints if s.rows in UNCONFIRMED)
         rows = data.rows | model.trained if model.name in v.KERAS_MODELS else data.rows
         trained = replace(model, trained=rows, pending=pending, trained_at=(cell, line))
+        state.trained_models[f"{cell}:{line}"] = model.ident
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
             state.env[target.id] = trained
@@ -322,16 +340,20 @@ class Calls:
         catboost = model is not None and model.name.startswith("CatBoost")
         return catboost and literal(node, "use_best_model") is not False
 
-    def scored_rows(self, node: ast.Call, model: Value, data: Value) -> None:
+    def scored_rows(self, node: ast.Call, model: Value, data: Value, predictions: bool) -> None:
         """Scoring rows that overlap the model's training rows, or that a labelled-data step
         carried by its training data saw."""
         state = self.state
-        if overlap(data.rows, model.trained):
-            if state.predicting_column or id(node) in state.forecasts:  # not a score on them
+        if data.rows == model.trained or overlap(data.rows, model.trained):
+            if id(node) in state.unscored:  # a column of predictions, a forecast: not a score
                 return
             cell, line = model.trained_at
             same = data.rows == model.trained
+            if same and predictions:  # a score only once a metric compares them with labels
+                return
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
+            if not same and _contains(data.rows, model.trained):
+                kind = f.SCORED_ON_WIDER_ROWS
             state.record(kind, state.where(node), subject=f"{cell}:{line}", model=model.ident)
             return
         if held_out(data.rows, model.trained):
@@ -348,12 +370,12 @@ class Calls:
                 reached = model.trained_at
                 state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
 
-    def scored(self, node: ast.Call, model: Value, data: Value) -> None:
+    def scored(self, node: ast.Call, model: Value, data: Value, predictions=False) -> None:
         """A score or prediction on `data`: rows the model was trained on, rows a step on the
         labelled data saw, or the test split choosing among candidates."""
         state = self.state
         if model.trained and data.rows and not v.is_unsupervised(model.name):
-            self.scored_rows(node, model, data)
+            self.scored_rows(node, model, data, predictions)
         if v.TEST not in data.roles:
             return
         place = state.where(node)
@@ -369,28 +391,34 @@ class Calls:
             if len(candidates) > 1 and not state.loops:
                 state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
 
-    def clusters_scored(self, node: ast.Call, values: list[Value]) -> None:
-        """A supervised metric (`accuracy_score(y, kmeans.labels_)`) of a clustering model's labels
-        for its own training rows: the model is scored on the rows it was fitted on."""
+    def own_predictions_scored(self, node: ast.Call, values: list[Value]) -> None:
+        """A supervised metric of a model's predictions for its own training rows
+        (`accuracy_score(y, model.predict(X))`, `accuracy_score(y, kmeans.labels_)`): the model
+        is scored on the rows it was fitted on."""
         for value in values:
             if value.kind == "data" and value.clustered_by:
                 where = self.state.where(node)
-                self.state.record(f.SCORED_ON_SAME_ROWS, where, subject=value.clustered_by)
+                model = self.state.trained_models.get(value.clustered_by, 0)
+                subject = value.clustered_by
+                self.state.record(f.SCORED_ON_SAME_ROWS, where, subject=subject, model=model)
 
 
 def cluster_labels(model: Value) -> Value:
     """`kmeans.labels_`: the labels a clustering model gave the rows it was fitted on."""
-    return _cluster_labels(model, Value("data", rows=model.trained))
+    return _own_predictions(model, Value("data", rows=model.trained))
 
 
-def _cluster_labels(model: Value, data: Value) -> Value:
-    """Predictions of a clustering model on its own training rows carry where it was trained."""
-    own = model.trained and data.rows and data.rows == model.trained
-    if not own or not v.is_unsupervised(model.name):
+def _own_predictions(model: Value, data: Value) -> Value:
+    """Predictions of a model for its own training rows carry where it was trained, until a
+    metric scores them."""
+    if not (model.trained and data.rows and data.rows == model.trained):
         return data
     cell, line = model.trained_at
     return replace(data, clustered_by=f"{cell}:{line}")
 
+
+# The keyword naming the other table of `frame.merge(...)` / `frame.join(...)`.
+MERGED_TABLE = {"merge": "right", "join": "other"}
 
 # Keywords that label rows or columns (`pd.DataFrame(X, columns=X_test.columns)`): they bring
 # no rows of their own.
@@ -435,18 +463,25 @@ def _stops_on_best(node: ast.Call, name: str) -> bool:
     return "Checkpoint" not in name or literal(node, "save_best_only") is True
 
 
+def _contains(rows: frozenset[str], inner: frozenset[str]) -> bool:
+    """Whether every row set of `inner` lies within one of `rows` (`rows` hold them and more)."""
+    return all(any(within(row, other) for other in rows) for row in inner)
+
+
 def _undersampled(data: Value) -> Value:
     """`NearMiss().fit_resample(X, y)`: fewer of the same rows, as features and labels."""
     kept = replace(data, parts=(), origin="")
     return replace(kept, parts=(kept, kept))
 
 
-def confirmed(data: Value) -> Value:
-    """Data about to be split: steps on its labelled rows now saw the held-out rows too."""
+def confirmed(data: Value, by_folds: bool = False) -> Value:
+    """Data about to be split (or divided into folds): steps on its labelled rows now saw the
+    held-out rows too."""
     if not any(step.rows in UNCONFIRMED for step in data.taints):
         return data
     taints = {
-        replace(s, rows=_confirmed_rows(s)) if s.rows in UNCONFIRMED else s for s in data.taints
+        replace(s, rows=_confirmed_rows(s, by_folds)) if s.rows in UNCONFIRMED else s
+        for s in data.taints
     }
     return replace(data, taints=frozenset(taints))
 
@@ -459,9 +494,12 @@ def _folded(step: Step) -> bool:
     return step.rows == PENDING and step.kind == FIT and not step.what.endswith("()")
 
 
-def _confirmed_rows(step: Step) -> str:
-    """What the rows of an unconfirmed step turn out to be once they are divided."""
-    return "refolded" if step.rows == REFIT else "full"
+def _confirmed_rows(step: Step, by_folds: bool = False) -> str:
+    """What the rows of an unconfirmed step turn out to be once they are divided (by a split, or
+    by cross-validation folds)."""
+    if step.rows == REFIT:
+        return "refolded"
+    return "folded" if by_folds else "full"
 
 
 def _of_missingness(node: ast.Call) -> bool:

@@ -31,6 +31,8 @@ TEST_AS_EVAL_SET = "test-as-eval-set"
 STOPS_ON_EVAL_SET = "stops-on-eval-set"
 # A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
 SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
+# A model is scored on rows that hold all its training rows and more (subject as above).
+SCORED_ON_WIDER_ROWS = "scored-on-wider-rows"
 # A model is scored on exactly the rows it was trained on (a training score; subject as above).
 SCORED_ON_SAME_ROWS = "scored-on-same-rows"
 # The same trained model is also scored on rows held out from its training rows (subject: where it
@@ -38,6 +40,9 @@ SCORED_ON_SAME_ROWS = "scored-on-same-rows"
 SCORED_ON_HELD_OUT_ROWS = "scored-on-held-out-rows"
 # The engine could not follow a cell to its end (subject: why).
 ANALYSIS_STOPPED = "analysis-stopped"
+# Rows are divided into training and held-out parts here: a split, folds, cross-validation, a
+# held-out part carved out by name or position.
+ROWS_DIVIDED = "rows-divided"
 # A shuffled split of rows the notebook declares time-ordered.
 SHUFFLED_TIME_ORDER = "shuffled-time-order"
 

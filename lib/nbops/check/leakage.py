@@ -23,7 +23,10 @@ ROWS = {
     "mixed": "rows that include the test split",
     "labelled": "the labelled rows before they are split",
     "refolded": "the training split before validation rows were carved out of it",
+    "folded": "the labelled rows that the cross-validation folds divide",
 }
+# Statistics that usually fill gaps: their fix can be an imputer inside a Pipeline.
+IMPUTING = frozenset({".mean()", ".median()", ".mode()"})
 
 
 def _step(fact: Fact) -> str:
@@ -36,13 +39,17 @@ def _step(fact: Fact) -> str:
 
 
 def _step_fix(fact: Fact) -> str:
-    if fact.step.kind == FIT and fact.step.rows == "refolded":
+    step = fact.step
+    if step.kind == FIT and step.rows in ("refolded", "folded"):
         return "fit it inside a Pipeline so that each validation part is left out of the fit"
-    if fact.step.kind == FIT:
+    if step.kind == FIT:
         return "fit it inside a Pipeline on the training split"
-    if fact.step.kind == RESAMPLE:
+    if step.kind == RESAMPLE:
         return "resample only the training split (imblearn Pipeline)"
-    return "compute it on the training split (or impute inside a Pipeline)"
+    where = "inside each fold's training part" if step.rows == "folded" else "on the training split"
+    if step.what in IMPUTING:
+        return f"compute it {where} (or impute inside a Pipeline)"
+    return f"compute it {where}"
 
 
 def _reaches_training(fact: Fact) -> str:
@@ -91,6 +98,10 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
         f"the model trained at cell {fact.subject} is scored on rows it was trained on: "
         "score it on a held-out split it never saw"
     ),
+    f.SCORED_ON_WIDER_ROWS: lambda fact: (
+        f"the model trained at cell {fact.subject} is scored on rows that include all the rows it "
+        "was trained on: score it on a held-out split it never saw"
+    ),
     f.SCORED_ON_SAME_ROWS: lambda fact: (
         f"the model trained at cell {fact.subject} is evaluated only on the rows it was trained "
         "on, so nothing measures it on unseen rows: hold out a test split or cross-validate"
@@ -111,13 +122,20 @@ def code_of(fact: Fact, facts: list[Fact]) -> str | None:
     if fact.kind == f.STEP_REACHES_TRAINING:
         if fact.step.kind == VOCABULARY:  # the categories or words only: not a statistic
             return None
-        return "NB302" if fact.step.kind == RESAMPLE else "NB301"
+        if fact.step.kind == RESAMPLE:
+            return "NB302"
+        # rows before a split that never comes: evaluation is on training rows (NB306), not
+        # NB301; train and test combined ("mixed") saw the held-out rows without a split
+        divided = fact.step.rows == "mixed" or any(o.kind == f.ROWS_DIVIDED for o in facts)
+        return "NB301" if divided else None
     if fact.kind == f.FIT_ON_HELD_OUT:  # refitted on the evaluation rows: their statistics
-        return "NB305" if fact.step.kind == VOCABULARY else "NB301"
+        if fact.step.kind == VOCABULARY:
+            return "NB305"
+        return "NB301" if _carved_out(fact.step.source) else None
     if fact.kind == f.TEST_AS_EVAL_SET:  # chooses only when it stops early on that set
         stops = any(o.kind == f.STOPS_ON_EVAL_SET and o.place == fact.place for o in facts)
         return "NB303" if stops else None
-    return CODES.get(fact.kind)
+    return CODES.get(fact.kind)  # ROWS_DIVIDED, STOPS_ON_EVAL_SET: context for other facts
 
 
 CODES = {
@@ -132,6 +150,7 @@ CODES = {
     f.ANALYSIS_STOPPED: "NB300",
     f.SCORED_ON_TRAINING_ROWS: "NB302",
     f.SCORED_ON_SAME_ROWS: "NB306",
+    f.SCORED_ON_WIDER_ROWS: "NB302",
 }
 
 
@@ -153,10 +172,17 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     return tuple(found.values())
 
 
+def _carved_out(rows: frozenset[str]) -> bool:
+    """Held-out rows split or sliced out of labelled rows (`s1/2test`, `s1/['2016':]/ntest`), not a
+    whole file only named test (a competition's `test.csv`, often without labels)."""
+    return any(part[:1].isdigit() or part[:1] == "[" for row in rows for part in row.split("/")[1:])
+
+
 def _diagnostic_score(fact: Fact, checked: set[int]) -> bool:
     """A score on the training rows of a model object that is also (after another fit, perhaps)
     scored on held-out rows: the train-versus-test comparison, not its only evaluation."""
-    return fact.kind == f.SCORED_ON_SAME_ROWS and fact.model in checked
+    training_rows = (f.SCORED_ON_SAME_ROWS, f.SCORED_ON_WIDER_ROWS)
+    return fact.kind in training_rows and fact.model in checked
 
 
 def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:

@@ -50,8 +50,9 @@ class Value:
     trained: frozenset[str] = frozenset()
     pending: frozenset[Step] = frozenset()
     trained_at: tuple[int, int] = (0, 0)
-    # A clustering model's labels for its own training rows (model trained at "cell:line"): a
-    # score on its training rows once a supervised metric compares them with the labels.
+    # A model's predictions (a clustering model's labels) for its own training rows (model trained
+    # at "cell:line"): a score on its training rows once a supervised metric compares them with
+    # the labels.
     clustered_by: str = ""
     # A transformer that learns only a vocabulary (categories, every word seen): no statistic.
     vocabulary_only: bool = False

@@ -18,6 +18,7 @@ from nbops.kit.figures import (
     HIST_BINS,
     MAX_CATEGORIES_SHOWN,
     MAX_COLUMNS,
+    TOP_FEATURES,
     Size,
     closed,
     grid,
@@ -209,7 +210,12 @@ def plot_against_target(
 
 
 def plot_ranking(
-    table: pd.DataFrame, column: str, *, top: int, title: str, figsize: Size = FIGURE_SIZE
+    table: pd.DataFrame,
+    column: str,
+    *,
+    top: int = TOP_FEATURES,
+    title: str,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """Horizontal bars of the `top` rows of a ranking table."""
     shown = table.head(top)

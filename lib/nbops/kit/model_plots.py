@@ -88,9 +88,11 @@ def plot_permutation_importance(
 
 
 def plot_actual_vs_predicted(
-    y_true: Sequence, y_pred: Sequence, *, target: str, figsize: Size = FIGURE_SIZE
+    y_true: Sequence, y_pred: Sequence, *, target: str = "", figsize: Size = FIGURE_SIZE
 ) -> Figure:
-    """Predicted against actual values; points on the diagonal are perfect predictions."""
+    """Predicted against actual values; points on the diagonal are perfect predictions.
+    `target` names the axes (default: the name of the `y_true` series)."""
+    target = target or _series_name(y_true)
     y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
     low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
     fig, ax = plt.subplots(figsize=tuple(figsize))
@@ -102,9 +104,11 @@ def plot_actual_vs_predicted(
 
 
 def plot_residuals(
-    y_true: Sequence, y_pred: Sequence, *, target: str, figsize: Size = FIGURE_SIZE
+    y_true: Sequence, y_pred: Sequence, *, target: str = "", figsize: Size = FIGURE_SIZE
 ) -> Figure:
-    """Residuals (actual - predicted) against the prediction, and their distribution."""
+    """Residuals (actual - predicted) against the prediction, and their distribution; `target`
+    as in `plot_actual_vs_predicted`."""
+    target = target or _series_name(y_true)
     y_pred = np.asarray(y_pred, dtype=float)
     residuals = np.asarray(y_true, dtype=float) - y_pred
     fig, (left, right) = plt.subplots(1, 2, figsize=(figsize[0] * 1.5, figsize[1]))
@@ -122,13 +126,19 @@ def plot_residuals(
 def plot_residuals_by_feature(
     X: pd.DataFrame,
     residuals: Sequence,
-    columns: list[str],
+    columns: list[str] | None = None,
     *,
     max_columns: int = MAX_COLUMNS,
     max_categories: int = MAX_CATEGORIES_SHOWN,
     figsize: Size = FIGURE_SIZE,
 ) -> Figure:
-    """Residuals against each feature: a trend or a shifted category is structure missed."""
+    """Residuals against each feature: a trend or a shifted category is structure missed.
+
+    `columns` defaults to every column of `X` that holds a value, numeric ones first.
+    """
+    if columns is None:
+        present = [column for column in X.columns if X[column].notna().any()]
+        columns = sorted(present, key=lambda column: not is_numeric(X[column]))
     shown = columns[:max_columns]
     if not shown:
         return message_figure("no feature columns", figsize, "residuals_by_feature")
@@ -215,6 +225,11 @@ def plot_fold_scores(
     scores[columns].plot.bar(ax=ax, rot=0)
     ax.set(xlabel="fold (later folds forecast later periods)", ylabel="RMSE", title="RMSE per fold")
     return closed(fig, "fold_scores")
+
+
+def _series_name(values: Sequence) -> str:
+    name = getattr(values, "name", None)
+    return "" if name is None else str(name)
 
 
 def _curves(display, y_true, y_proba, classes: Sequence, figsize: Size, *, chance_level=False):

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nbops.mlflow import transfer
-from nbops.mlflow.store import ensure_experiment, first_line, is_server, quiet_mlflow, tracking_uri
+from nbops.mlflow.runs import describe
+from nbops.mlflow.store import ensure_experiment, is_server, quiet_mlflow, tracking_uri
 from nbops.project import MLFLOW_RUN_ID_ENV, RUN_DIR_ENV, TRACKING_ENV, Project, tracking_enabled
 from nbops.run import kernel_handoff
 
@@ -165,7 +166,7 @@ def _run_folder() -> Path:
 def _give_up(when: str, exc: BaseException) -> str:
     """Stop calling the tracking server from this kernel; one line in the kernel's log."""
     os.environ[TRACKING_ENV] = "off"
-    reason = f"{when}: {type(exc).__name__}: {first_line(exc)}"
+    reason = f"{when}: {describe(exc)}"
     print(f"nbops: tracking server failed in the kernel ({reason})", file=sys.__stderr__)
     return reason
 

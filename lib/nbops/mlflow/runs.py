@@ -74,22 +74,37 @@ class Tracked:
 
 
 def start(
-    run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping[str, Any]
+    run_dir: Path,
+    runs_dir: Path,
+    root: Path,
+    record: Mapping,
+    params: Mapping[str, Any],
+    proceed: Callable[[], bool] = lambda: True,
 ) -> Tracked:
     """Open the MLflow run of `run_dir`; never raises for a tracking failure.
 
     A tracking server that does not answer in seconds is given up for this run: the run is
     opened in the embedded store instead (`nbops sync` pushes it later), with one warning line.
+
+    `proceed()` is asked once mlflow is loaded, before the store is opened (which creates and
+    migrates a new one): False leaves the store untouched (the run was interrupted meanwhile).
     """
     if not tracking_enabled():
         skipped = {"status": SKIPPED, "reason": f"{TRACKING_ENV}=off"}
         return Tracked(env={TRACKING_ENV: "off"}, tracking=skipped)
     uri, local = tracking_uri(runs_dir), default_tracking_uri(runs_dir)
     name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
+    import mlflow  # noqa: F401 - seconds of loading, before anything touches the store
+
+    if not proceed():  # interrupted while mlflow loaded: leave the store untouched
+        interrupted = {"status": SKIPPED, "reason": "interrupted before the MLflow run was opened"}
+        return Tracked(env={TRACKING_ENV: "off"}, tracking=interrupted)
+    began = time.monotonic()
     try:
         return open_run(uri, name, run_dir, root, record, local)
     except Exception as exc:  # the run goes on; say why, in one line
         reason = describe(exc)
+    gave_up = {"gave_up_after_s": round(time.monotonic() - began, 3)}
     if uri != local:
         try:
             tracked = open_run(local, name, run_dir, root, record, local)
@@ -97,12 +112,13 @@ def start(
             reason = f"{reason}; embedded store: {describe(exc)}"
         else:
             warn(f"{_server_failed(uri, reason)}; {_kept_in(local)}")
-            tracked.tracking = {"status": SKIPPED, "reason": reason, "server": uri}
+            tracked.tracking = {"status": SKIPPED, "reason": reason, "server": uri, **gave_up}
             return tracked
     warn(f"MLflow tracking failed at start ({reason}); the run goes on untracked")
     failed = {"tracking_uri": uri, "run_id": None, "error": f"start: {reason}"}
     untracked = {TRACKING_ENV: "off", **store.client_environment()}
-    return Tracked(env=untracked, record=failed, tracking={"status": SKIPPED, "reason": reason})
+    skipped = {"status": SKIPPED, "reason": reason, **gave_up}
+    return Tracked(env=untracked, record=failed, tracking=skipped)
 
 
 def open_run(
@@ -366,7 +382,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, NbopsError) and text:
         return text
     for cause, said in _NETWORK_CAUSES.items():
-        if cause in text:
+        if cause in str(exc):
             return said.format(timeout=store.client_environment()[MLFLOW_HTTP_TIMEOUT_ENV])
     return f"{type(exc).__name__}: {text}".rstrip(": ")
 
@@ -377,7 +393,8 @@ def warn(message: str) -> None:
 
 
 def _server_failed(uri: str | None, reason: str) -> str:
-    return reason if uri and uri in reason else f"tracking server {uri} failed ({reason})"
+    said = reason.startswith("tracking server ")  # TrackingUnreachableError's own sentence
+    return reason if said else f"tracking server {uri} failed ({reason})"
 
 
 def _kept_in(local: str | None) -> str:

@@ -121,8 +121,11 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
             timeout=request.timeout,
             kernel_log=folder.kernel_log,
             kernel_arguments=tracking_thread.kernel_arguments,
+            noted_signal=lambda: signals.received,
         )
         record["status"] = execution.status
+        if execution.status == "interrupted":  # the signal reached execute's own handler
+            signals.received = signals.received or execution.detail.get("signal", "SIGINT")
         if execution.error:
             record["error"] = _locate_error(execution.error, nb, folder.notebook)
     except KeyboardInterrupt:
@@ -132,7 +135,8 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
         record["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     finally:
         executed = time.monotonic()
-        tracked = _join_tracking(tracking_thread, record)  # the thread never touches `record`
+        # the thread never touches `record`; after a signal, it is not waited for needlessly
+        tracked = _join_tracking(tracking_thread, record, interrupted=bool(signals.received))
         record["timings"]["execute_s"] = round(executed - started, 3)
         if record["status"] == "running":  # nbops itself crashed: say so, keep what exists
             record["status"] = "failed"
@@ -145,13 +149,19 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     return _outcome(run_dir, record, signals.received)
 
 
-def _join_tracking(tracking_thread: TrackingThread, record: dict[str, Any]) -> tracking.Tracked:
+def _join_tracking(
+    tracking_thread: TrackingThread, record: dict[str, Any], interrupted: bool
+) -> tracking.Tracked:
     """The MLflow run `tracking_thread` opened, noted in the record, once it is done (the report
-    renderer it warms must not be shared while it still uses it)."""
-    tracking_thread.join()
+    renderer it warms must not be shared while it still uses it). An interrupted run renders no
+    report and waits only for an MLflow run being written, never for mlflow's import."""
+    if interrupted:
+        tracking_thread.abandon()
+    else:
+        tracking_thread.join()
     tracked = tracking_thread.tracked()
     record["mlflow"] = tracked.record
-    record.setdefault("timings", {}).update(tracking_thread.timings)
+    record.setdefault("timings", {}).update(dict(tracking_thread.timings))
     return tracked
 
 
