@@ -127,9 +127,8 @@ def _run_facts(record: Mapping, params: Mapping, changed: Mapping) -> str:
     ]
     for entry in record.get("data") or []:
         digest = str(entry.get("sha256") or "")[:SHA_SHOWN]
-        rows.append(
-            ("data", f"{entry.get('path')} ({fmt(entry.get('rows'))} rows, sha256 {digest})")
-        )
+        count = f"{fmt(entry['rows'])} rows, " if entry.get("rows") is not None else ""
+        rows.append(("data", f"{entry.get('path')} ({count}sha256 {digest})"))
     if "MODEL" in params:
         rows.append(("model", str(params["MODEL"])))
     shown = {k: v for k, v in changed.items() if k != "MODEL"}
