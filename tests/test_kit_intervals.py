@@ -13,7 +13,9 @@ from sklearn.metrics import f1_score, roc_auc_score
 from nbops.kit import bootstrap
 from nbops.kit.metrics import classification_metrics, regression_metrics
 
-TRUE_ACCURACY = 0.85
+# Off the lattice of attainable accuracies (k / TEST_ROWS), so no interval bound equals it exactly
+# (on the lattice, bounds that land on it count as covering: 0.85 gives 0.97, 0.853 gives 0.943).
+TRUE_ACCURACY = 0.853
 TEST_ROWS = 300
 SEEDS = 300
 RESAMPLES = 1000
