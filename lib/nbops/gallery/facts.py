@@ -9,8 +9,10 @@ content: a missing or unreadable file leaves its part empty.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,9 @@ from nbops.run import process
 from nbops.runs import CRASHED
 
 SWEEP_RECORD = "sweep.json"
+# The files of a run folder the gallery reads (the names RunFolder gives them).
+RUN_RECORD, PARAMS_FILE, METRICS_FILE = "run.json", "params.json", "metrics.json"
+REPORT, MODEL_CARD, FIGURES = "report.html", "model_card.md", "figures"
 RUNNING = "running"
 VERDICTS_FILE = "verdicts.json"
 CI_LOW, CI_HIGH = "_ci_low", "_ci_high"
@@ -42,13 +47,25 @@ SIGNIFICANT = 6  # digits kept of each metric in an entry (keeps a 10,000-run pa
 
 def outcome(folder: Path) -> dict[str, Any]:
     """What a run found: status, verdict words, headline metric with interval, badges."""
-    record = read_json_object(RunFolder(folder).record)
-    metrics = _numbers(read_json_object(RunFolder(folder).metrics))
-    params = read_json_object(RunFolder(folder).params)
+    run = RunFolder(folder)
+    return _outcome(
+        read_json_object(run.record),
+        _numbers(read_json_object(run.metrics)),
+        read_json_object(run.params),
+        read_json_object(folder / VERDICTS_FILE),
+    )
+
+
+def _outcome(
+    record: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    params: Mapping[str, Any],
+    verdicts: Mapping[str, Any],
+) -> dict[str, Any]:
     status = str(record.get("status") or "unknown")
     if status == RUNNING and process.is_gone(record.get("runner")):
         status = CRASHED
-    gate = _gate(read_json_object(folder / VERDICTS_FILE).get("gate"), metrics, params)
+    gate = _gate(verdicts.get("gate"), metrics, params)
     first = gate["metric"] if gate else None
     names = [first] if first in metrics else []
     names += [name for name in HEADLINE_ORDER if name in metrics and name not in names]
@@ -62,7 +79,7 @@ def outcome(folder: Path) -> dict[str, Any]:
         )
     error = record.get("error") or {}
     verdict = status if status != "succeeded" else "; ".join(b[0] for b in badges[1:]) or status
-    if error.get("ename"):
+    if isinstance(error, Mapping) and error.get("ename"):
         verdict += f" ({error['ename']})"
     return {"status": status, "verdict": verdict, "headline": names[:1], "badges": badges}
 
@@ -84,18 +101,30 @@ def _ok(passed: bool) -> str:
 
 def run_entry(folder: Path, defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     """One run's gallery entry (see page.py for the short keys)."""
-    run = RunFolder(folder)
-    record = read_json_object(run.record)
-    params = read_json_object(run.params)
-    metrics = _numbers(read_json_object(run.metrics))
-    found = outcome(folder)
+    return entry_from_files(str(folder), set(os.listdir(folder)), lambda _notebook: defaults)
+
+
+def entry_from_files(
+    folder: str, present: set[str], defaults_of: Callable[[str], Mapping[str, Any] | None]
+) -> dict[str, Any]:
+    """`run_entry` for a folder whose file names are known, with the defaults of its notebook
+    from `defaults_of`: each file is read once, with plain string paths (the gallery reads
+    10,000 folders; pathlib's parsing would double the time)."""
+    record = _load(folder, RUN_RECORD, present)
+    params = _load(folder, PARAMS_FILE, present)
+    metrics = _numbers(_load(folder, METRICS_FILE, present))
+    found = _outcome(record, metrics, params, _load(folder, VERDICTS_FILE, present))
     notebook = str(record.get("notebook") or "")
     sweep = record.get("sweep") or {}
+    figures = FIGURES in present and sorted(
+        name[:-4] for name in os.listdir(os.path.join(folder, FIGURES)) if name.endswith(".png")
+    )
+    run_id = os.path.basename(folder)
     entry = {
-        "id": folder.name,
+        "id": run_id,
         "k": "run",
         "nb": notebook,
-        "name": _name(folder.name, notebook),
+        "name": _name(run_id, notebook),
         "t": record.get("started_at") or "",
         "d": record.get("duration_s"),
         "s": found["status"],
@@ -103,14 +132,26 @@ def run_entry(folder: Path, defaults: Mapping[str, Any] | None) -> dict[str, Any
         "b": found["badges"],
         "h": found["headline"][0] if found["headline"] else "",
         "m": {name: _round(value) for name, value in metrics.items()},
-        "p": changed_parameters(params, defaults),
-        "f": sorted(p.stem for p in run.figures.glob("*.png")) if run.figures.is_dir() else [],
-        "r": run.report.is_file(),
-        "c": run.model_card.is_file(),
+        "p": changed_parameters(params, defaults_of(notebook)),
+        "f": figures or [],
+        "r": REPORT in present,
+        "c": MODEL_CARD in present,
     }
     if isinstance(sweep, Mapping) and sweep.get("id"):
         entry["sw"] = str(sweep["id"])
     return entry
+
+
+def _load(folder: str, name: str, present: set[str]) -> dict[str, Any]:
+    """A JSON object file of the folder; {} when absent or unreadable."""
+    if name not in present:
+        return {}
+    try:
+        with open(os.path.join(folder, name), encoding="utf-8") as handle:
+            value = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def sweep_entry(folder: Path) -> dict[str, Any]:

@@ -8,13 +8,14 @@ changed parameters) moved since the cache `<runs-dir>/.gallery.json` was written
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from nbops.files import read_json, write_json_atomic, write_text_atomic
+from nbops.files import read_json, write_text_atomic
 from nbops.gallery import facts, page
 
 INDEX_FILE = "index.html"
@@ -37,14 +38,15 @@ def folders(runs_dir: Path) -> Iterator[os.DirEntry]:
                 yield entry
 
 
-def collect(runs_dir: Path, root: Path | None = None) -> tuple[list[dict], dict[str, dict]]:
-    """Every entry, newest first, and the notebooks' defaults; reads only what changed."""
+def collect(runs_dir: Path, root: Path | None = None) -> tuple[list[dict], dict[str, dict], bool]:
+    """Every entry, newest first, the notebooks' defaults, and whether anything changed since
+    the cache was written; reads only the folders that changed."""
     cache = read_json(runs_dir / CACHE_FILE, {}) or {}
     if cache.get("version") != CACHE_VERSION:
         cache = {}
     kept: dict[str, Any] = cache.get("entries", {})
     notebooks = _Notebooks(root or _project_root(runs_dir), cache.get("notebooks", {}))
-    entries, fresh = [], {}
+    entries, fresh, changed = [], {}, False
     for folder in folders(runs_dir):
         signature = folder.stat(follow_symlinks=False).st_mtime_ns
         cached = kept.get(folder.name)
@@ -57,23 +59,26 @@ def collect(runs_dir: Path, root: Path | None = None) -> tuple[list[dict], dict[
             entry = cached["e"]
         else:
             entry = _entry(Path(folder.path), notebooks)
+            changed = True
             if entry is None:
                 continue
         fresh[folder.name] = {"sig": signature, "e": entry}
         entries.append(entry)
-    write_json_atomic(
-        runs_dir / CACHE_FILE,
-        {"version": CACHE_VERSION, "notebooks": notebooks.stamps(), "entries": fresh},
-    )
+    changed = changed or len(fresh) != len(kept)
+    if changed:
+        cache = {"version": CACHE_VERSION, "notebooks": notebooks.stamps(), "entries": fresh}
+        write_text_atomic(runs_dir / CACHE_FILE, json.dumps(cache, separators=(",", ":")))
     entries.sort(key=lambda e: (e["t"], e["id"]), reverse=True)
-    return entries, notebooks.used_defaults()
+    return entries, notebooks.used_defaults(), changed
 
 
 def refresh(runs_dir: Path, root: Path | None = None) -> Path:
     """Rewrite `<runs-dir>/index.html` from the runs and sweeps there; return its path."""
-    entries, defaults = collect(runs_dir, root)
+    entries, defaults, changed = collect(runs_dir, root)
     path = index_path(runs_dir)
-    write_text_atomic(path, page.render(entries, defaults, title=f"nbops runs: {runs_dir.name}"))
+    if changed or not path.is_file():
+        title = f"nbops runs: {runs_dir.name}"
+        write_text_atomic(path, page.render(entries, defaults, title=title))
     return path
 
 
@@ -87,14 +92,15 @@ def refresh_quietly(runs_dir: Path) -> None:
 
 
 def _entry(folder: Path, notebooks: _Notebooks) -> dict[str, Any] | None:
-    if facts.is_sweep(folder):
-        return facts.sweep_entry(folder)
-    if not (folder / "run.json").is_file():
+    try:
+        present = set(os.listdir(folder))
+    except OSError:
         return None
-    from nbops.files import read_json_object
-
-    notebook = str(read_json_object(folder / "run.json").get("notebook") or "")
-    return facts.run_entry(folder, notebooks.defaults(notebook))
+    if facts.SWEEP_RECORD in present:
+        return facts.sweep_entry(folder)
+    if facts.RUN_RECORD not in present:
+        return None
+    return facts.entry_from_files(str(folder), present, notebooks.defaults)
 
 
 def _project_root(runs_dir: Path) -> Path:

@@ -47,7 +47,7 @@ _CONTROLS = """<div class="bar">
 <option>sweep</option><option>tune</option></select></label>
 <input id="q" type="search" placeholder="filter: id, name, verdict, parameter..." size="34">
 <button id="cmp" disabled>compare 0 of 2</button><span id="count"></span></div>
-<div class="scroll"><table id="runs"><thead></thead><tbody></tbody></table></div>
+<div class="scroll" id="scroll"><table id="runs"><thead></thead><tbody></tbody></table></div>
 <div id="compare" hidden></div>"""
 
 
