@@ -35,7 +35,7 @@ export NB PARAMS PARAMS_FILE NAME RUN REF CUR MODEL MODEL_NAME VERSION ALIAS INP
 RUN_ARGS := --params "$$PARAMS" $${PARAMS_FILE:+-f "$$PARAMS_FILE"} $${NAME:+--name "$$NAME"}
 PORT_ARG := $${PORT:+--port "$$PORT"}
 
-.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test bench check lint format export export-check drift registry promote serve predict ui clean-runs
+.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test bench check lint format export export-check drift registry promote serve predict ui gallery clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -123,9 +123,13 @@ tune: $(STAMP)
 		--trials "$$NBOPS_MAKE_TRIALS" "$${flags[@]}"
 # --- end of sweeps and tuning ------------------------------------------------------------------
 
-## runs: list the runs kept under runs/
+## runs: list the runs and sweeps kept under runs/, with verdicts and headline metrics
 runs: $(STAMP)
 	$(BIN)/nbops runs
+
+## gallery: write runs/index.html, every run and sweep on one offline page (filter, sort, compare)
+gallery: $(STAMP)
+	$(BIN)/nbops gallery
 
 ## drift: compare CUR with REF (CSV/parquet) with Evidently, e.g. REF=a.csv CUR=b.csv [PARAMS=...]
 drift: $(STAMP)
