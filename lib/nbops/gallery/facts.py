@@ -18,14 +18,12 @@ from typing import Any
 
 from nbops.files import read_json_object
 from nbops.project import RunFolder
-from nbops.run import process
-from nbops.runs import CRASHED
 
 SWEEP_RECORD = "sweep.json"
 # The files of a run folder the gallery reads (the names RunFolder gives them).
 RUN_RECORD, PARAMS_FILE, METRICS_FILE = "run.json", "params.json", "metrics.json"
 REPORT, MODEL_CARD, FIGURES = "report.html", "model_card.md", "figures"
-RUNNING = "running"
+RUNNING, CRASHED = "running", "crashed"  # CRASHED: as nbops.runs shows a dead runner's record
 VERDICTS_FILE = "verdicts.json"
 CI_LOW, CI_HIGH = "_ci_low", "_ci_high"
 # Test-split scores in the order a run's headline metric is chosen (the gate's metric first).
@@ -63,8 +61,10 @@ def _outcome(
     verdicts: Mapping[str, Any],
 ) -> dict[str, Any]:
     status = str(record.get("status") or "unknown")
-    if status == RUNNING and process.is_gone(record.get("runner")):
-        status = CRASHED
+    if status == RUNNING:
+        from nbops.run import process  # psutil: only for the records that still say running
+
+        status = CRASHED if process.is_gone(record.get("runner")) else status
     gate = _gate(verdicts.get("gate"), metrics, params)
     first = gate["metric"] if gate else None
     names = [first] if first in metrics else []
