@@ -108,13 +108,13 @@ def test_zero_folds_is_a_data_error_naming_the_parameter(cars) -> None:
 
 def test_validation_names_prefix_every_metric() -> None:
     y = np.array([1.0, 2.0, 3.0])
-    assert validation_names(regression_metrics(y, y)) == {
+    assert validation_names(regression_metrics(y, y, n_resamples=0)) == {
         "val_rmse": 0.0,
         "val_mae": 0.0,
         "val_r2": 1.0,
     }
     proba = np.array([[0.9, 0.1], [0.2, 0.8]])
     named = validation_names(
-        classification_metrics(["a", "b"], ["a", "b"], proba, classes=["a", "b"])
+        classification_metrics(["a", "b"], ["a", "b"], proba, classes=["a", "b"], n_resamples=0)
     )
     assert named["val_roc_auc"] == 1.0

@@ -53,6 +53,8 @@ def test_a_bad_sweep_is_one_line_and_exit_2(
         pytest.param("DEPHT: {int: [1, 3]}", "did you mean DEPTH?", id="unknown"),
         pytest.param("DEPTH: {choice: [1, x]}", "DEPTH expects int, got 'x'", id="choice-type"),
         pytest.param("X: {uniform: [0, 1]}", "X must be one of", id="unknown-kind"),
+        pytest.param("X: {float: [0, 1]", "search space file", id="not-yaml"),
+        pytest.param("- X", "must be a mapping of NAME: value", id="not-a-mapping"),
     ],
 )
 def test_a_bad_space_is_one_line_and_exit_2(
@@ -65,6 +67,7 @@ def test_a_bad_space_is_one_line_and_exit_2(
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert message in err and "\n" not in err
+    assert "params file" not in err  # the space is not a params file
 
 
 def test_an_unreachable_scheduler_is_one_line_within_10_s(

@@ -49,7 +49,8 @@ def classification_validation(
 
     def score(fitted, X_val: pd.DataFrame, y_val: pd.Series) -> dict[str, float]:
         y_pred, y_proba = predict_with_proba(fitted, X_val)
-        return classification_metrics(y_val, y_pred, y_proba, classes=fitted.classes_)
+        classes = fitted.classes_
+        return classification_metrics(y_val, y_pred, y_proba, classes=classes, n_resamples=0)
 
     return _validate(
         model, X, y, score, folds, holdout_size, random_state, max_fit_rows, stratify=True
@@ -70,7 +71,7 @@ def regression_validation(
     `model` fitted and scored within the training split: one holdout (`folds=1`) or k folds."""
 
     def score(fitted, X_val: pd.DataFrame, y_val: pd.Series) -> dict[str, float]:
-        return regression_metrics(y_val, fitted.predict(X_val))
+        return regression_metrics(y_val, fitted.predict(X_val), n_resamples=0)
 
     return _validate(
         model, X, y, score, folds, holdout_size, random_state, max_fit_rows, stratify=False
