@@ -1,10 +1,10 @@
 """What the gallery and `nbops runs` show of one run or sweep folder, read from its records.
 
-A run's outcome (status, verdict words, headline metric with its interval, gate, data checks)
-comes from `outcome`, the one function that reads a run's results; the parameters that differ
-from the notebook's defaults and the figures come from the folder itself. Every value is plain
-JSON, so an entry can be cached and embedded in the page as is. Nothing here raises on a folder's
-content: a missing or unreadable file leaves its part empty.
+A run's outcome (status, verdict words, headline metric, gate, drift, leakage, data checks)
+comes from `nbops.verdicts.read_outcome`, the one reader of a run's results; the parameters
+that differ from the notebook's defaults and the figures come from the folder itself. Every
+value is plain JSON, so an entry can be cached and embedded in the page as is. Nothing here
+raises on a folder's content: a missing or unreadable file leaves its part empty.
 """
 
 from __future__ import annotations
@@ -17,82 +17,42 @@ from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json_object
-from nbops.project import RunFolder
 
 SWEEP_RECORD = "sweep.json"
 # The files of a run folder the gallery reads (the names RunFolder gives them).
 RUN_RECORD, PARAMS_FILE, METRICS_FILE = "run.json", "params.json", "metrics.json"
 REPORT, MODEL_CARD, FIGURES = "report.html", "model_card.md", "figures"
 RUNNING, CRASHED = "running", "crashed"  # CRASHED: as nbops.runs shows a dead runner's record
-VERDICTS_FILE = "verdicts.json"
-CI_LOW, CI_HIGH = "_ci_low", "_ci_high"
-# Test-split scores in the order a run's headline metric is chosen (the gate's metric first).
-HEADLINE_ORDER = (
-    "f1_macro",
-    "accuracy",
-    "f1_weighted",
-    "precision_macro",
-    "recall_macro",
-    "roc_auc",
-    "roc_auc_ovr",
-    "rmse",
-    "mae",
-    "r2",
-)
-LOWER_IS_BETTER = ("rmse", "mae")
 SIGNIFICANT = 6  # digits kept of each metric in an entry (keeps a 10,000-run page small)
 
 
-def outcome(folder: Path) -> dict[str, Any]:
-    """What a run found: status, verdict words, headline metric with interval, badges."""
-    run = RunFolder(folder)
-    return _outcome(
-        read_json_object(run.record),
-        _numbers(read_json_object(run.metrics)),
-        read_json_object(run.params),
-        read_json_object(folder / VERDICTS_FILE),
-    )
+def outcome(folder: Path, record: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a run found, from `nbops.verdicts.read_outcome` (the one reader of a run's results):
+    status (a dead runner's `running` record reads `crashed`), verdict words, headline metric,
+    and badges for the status, the gate, drift, leakage findings and the data checks."""
+    from nbops.verdicts import read_outcome
 
-
-def _outcome(
-    record: Mapping[str, Any],
-    metrics: Mapping[str, float],
-    params: Mapping[str, Any],
-    verdicts: Mapping[str, Any],
-) -> dict[str, Any]:
-    status = str(record.get("status") or "unknown")
+    record = read_json_object(folder / RUN_RECORD) if record is None else record
+    found = read_outcome(folder, record)
+    status = found.status
     if status == RUNNING:
         from nbops.run import process  # psutil: only for the records that still say running
 
         status = CRASHED if process.is_gone(record.get("runner")) else status
-    gate = _gate(verdicts.get("gate"), metrics, params)
-    first = gate["metric"] if gate else None
-    names = [first] if first in metrics else []
-    names += [name for name in HEADLINE_ORDER if name in metrics and name not in names]
     badges = [[status, status]]
-    if status == "succeeded" and gate:
-        badges.append(["gate passed" if gate["passed"] else "gate failed", _ok(gate["passed"])])
-    duplicates = int(metrics.get("duplicate_rows", 0)) + int(metrics.get("split_overlap_rows", 0))
-    if status == "succeeded" and ("duplicate_rows" in metrics or "split_overlap_rows" in metrics):
-        badges.append(
-            ["data clean" if not duplicates else "data: repeated rows", _ok(not duplicates)]
-        )
-    error = record.get("error") or {}
-    verdict = status if status != "succeeded" else "; ".join(b[0] for b in badges[1:]) or status
-    if isinstance(error, Mapping) and error.get("ename"):
-        verdict += f" ({error['ename']})"
-    return {"status": status, "verdict": verdict, "headline": names[:1], "badges": badges}
-
-
-def _gate(noted: Any, metrics: Mapping[str, float], params: Mapping[str, Any]) -> dict | None:
-    if isinstance(noted, Mapping) and isinstance(noted.get("passed"), bool):
-        return {"metric": noted.get("metric"), "passed": noted["passed"]}
-    metric, threshold = params.get("GATE_METRIC"), params.get("GATE_THRESHOLD")
-    if metric not in metrics or not isinstance(threshold, int | float):
-        return None
-    value = metrics[metric]
-    lower = str(metric).endswith(LOWER_IS_BETTER)
-    return {"metric": metric, "passed": value <= threshold if lower else value >= threshold}
+    if status == "succeeded":
+        if found.gate:
+            badges.append([found.gate.words(), _ok(found.gate.passed)])
+        if found.drift:
+            badges.append([found.drift.words(), _ok(not found.drift.detected)])
+        if found.leakage:
+            codes = ", ".join(sorted({finding.code for finding in found.leakage}))
+            badges.append([f"leakage {codes}", "bad"])
+        if found.data_checks:
+            badges.append([found.data_checks.words(), _ok(found.data_checks.clean)])
+    verdict = found.verdict if status == found.status else status
+    headline = found.headline.name if found.headline else ""
+    return {"status": status, "verdict": verdict, "headline": headline, "badges": badges}
 
 
 def _ok(passed: bool) -> str:
@@ -113,7 +73,7 @@ def entry_from_files(
     record = _load(folder, RUN_RECORD, present)
     params = _load(folder, PARAMS_FILE, present)
     metrics = _numbers(_load(folder, METRICS_FILE, present))
-    found = _outcome(record, metrics, params, _load(folder, VERDICTS_FILE, present))
+    found = outcome(Path(folder), record)
     notebook = str(record.get("notebook") or "")
     sweep = record.get("sweep") or {}
     figures = FIGURES in present and sorted(
@@ -130,7 +90,7 @@ def entry_from_files(
         "s": found["status"],
         "v": found["verdict"],
         "b": found["badges"],
-        "h": found["headline"][0] if found["headline"] else "",
+        "h": found["headline"],
         "m": {name: _round(value) for name, value in metrics.items()},
         "p": changed_parameters(params, defaults_of(notebook)),
         "f": figures or [],
