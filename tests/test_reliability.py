@@ -232,6 +232,7 @@ def test_kill_9_takes_the_kernel_down_and_the_record_reads_crashed(tracked):
     runs_dir, env = tracked
     run = Run([SAMPLES / "sleeps.ipynb", "--runs-dir", runs_dir], env)
     run.wait_for(lambda: bool(run.kernels()), "the kernel")
+    run.wait_for(lambda: (record_of(runs_dir)["mlflow"] or {}).get("run_id"), "the MLflow run")
     run.proc.kill()
     run.finish()
     run.assert_nothing_left()
@@ -242,6 +243,16 @@ def test_kill_9_takes_the_kernel_down_and_the_record_reads_crashed(tracked):
     )
     assert done.returncode == 0
     assert "crashed" in done.stdout and "running" not in done.stdout
+    crashed = only_run(runs_dir) / "run.json"
+
+    # the next `nbops run` meets the crashed record and ends its MLflow run as KILLED
+    again = Run([SAMPLES / "records_metrics.ipynb", "--runs-dir", runs_dir], env)
+    assert again.finish()[0] == 0
+    crashed = json.loads(crashed.read_text())
+    assert crashed["mlflow"]["ended"] == "KILLED"
+    status, end_time = mlflow_run(runs_dir, crashed)
+    assert status == "KILLED" and end_time
+    assert mlflow_tag(runs_dir, crashed, "nbops.status") == "crashed"
 
 
 # ---------------------------------------------------------------- 2. unwritable or full disk
@@ -363,12 +374,13 @@ def test_an_unreachable_tracking_server_warns_fast_and_the_run_goes_on(tmp_path)
     )
     first = run.proc.stderr.readline()
     assert time.monotonic() - started < 10, "the warning took too long"
-    assert "warning" in first and "unreachable" in first and "untracked" in first
+    assert "warning" in first and "unreachable" in first and "nbops sync" in first
     code, err = run.finish()
 
     assert code == 0 and err == [], err
     record = record_of(runs_dir)
-    assert record["status"] == "succeeded" and "unreachable" in record["mlflow"]["error"]
+    assert record["status"] == "succeeded" and "unreachable" in record["tracking"]["reason"]
+    assert record["tracking"]["status"] == "skipped"  # kept in the embedded store meanwhile
     # 4. the whole PARAMS string reached the notebook as data
     params = json.loads((only_run(runs_dir) / "params.json").read_text())
     assert params["LABEL"] == "Bob's model"
