@@ -10,7 +10,7 @@ from nbfactory import FIXTURES, code, md, notebook
 
 from nbops.check import CheckConfig, check_notebook
 
-LEAKAGE = ("NB301", "NB302", "NB303", "NB304")
+LEAKAGE = ("NB301", "NB302", "NB303", "NB304", "NB306")
 CONFIG = CheckConfig(select=("NB3",))
 
 
@@ -135,3 +135,66 @@ def test_model_fitted_on_all_rows_is_located_where_it_is_scored():
     (finding,) = check_notebook(path, CONFIG)
     assert finding.code == "NB302" and (finding.cell, finding.line) == (3, 3)
     assert "the model trained at cell 3:2 is scored on rows it was trained on" in finding.message
+
+
+def test_only_training_score_has_its_own_code_and_fix():
+    path = FIXTURES / "leak" / "training_score_is_the_only_score.ipynb"
+    (finding,) = check_notebook(path, CONFIG)
+    assert finding.code == "NB306"
+    assert "evaluated only on the rows it was trained on" in finding.message
+    assert "hold out a test split or cross-validate" in finding.message
+
+
+def test_refit_on_test_split_is_preprocessing_leakage_and_encoder_refit_a_bug():
+    (scaler,) = check_notebook(FIXTURES / "leak" / "scaler_refitted_on_test_split.ipynb", CONFIG)
+    assert scaler.code == "NB301" and "scaled by their own statistics" in scaler.message
+    path = FIXTURES / "leak" / "label_encoder_refitted_on_test_split.ipynb"
+    (encoder,) = check_notebook(path, CONFIG)
+    assert encoder.code == "NB305" and "its codes may differ" in encoder.message
+
+
+MERGE_HEADER = """\
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+rows = pd.read_csv("data/rows.csv")
+lookup = pd.read_csv("data/lookup.csv")"""
+
+
+@pytest.mark.parametrize(
+    "merge",
+    [
+        'joined = lookup.merge(rows, on="key")',
+        'joined = lookup.merge(right=rows, on="key")',
+        'joined = pd.merge(lookup, rows, on="key")',
+        'joined = pd.merge(left=lookup, right=rows, on="key")',
+    ],
+)
+def test_merge_keeps_the_rows_in_positional_and_keyword_form(write_nb, merge):
+    score = (
+        'model = LogisticRegression().fit(rows[["a"]], rows["y"])\n'
+        'print(model.score(joined[["a"]], joined["y"]))'
+    )
+    path = write_nb(notebook(md("# Merge"), code(MERGE_HEADER), code(merge), code(score)))
+    assert [d.code for d in check_notebook(path, CONFIG)] == ["NB302"]
+
+
+def test_rows_read_back_with_pickle_are_a_source_like_read_csv(write_nb):
+    cells = [
+        md("# Pickled rows"),
+        code("import pickle\nfrom sklearn.preprocessing import StandardScaler"),
+        code('with open("rows.pkl", "rb") as handle:\n    train = pickle.load(handle)'),
+        code('train["a"] = StandardScaler().fit_transform(train[["a"]])'),
+    ]
+    findings = check_notebook(write_nb(notebook(*cells)), CONFIG)
+    assert findings == []  # labelled rows that nothing divides or scores: no leak yet
+
+
+def test_cross_validated_leak_names_the_folds_and_rank_fix_does_not_mention_imputing():
+    path = FIXTURES / "leak" / "scaler_then_cross_val.ipynb"
+    (finding,) = check_notebook(path, CONFIG)
+    assert "the labelled rows that the cross-validation folds divide" in finding.message
+    assert "before the train/test split" not in finding.message
+    path = FIXTURES / "leak" / "rank_over_all_rows_before_split.ipynb"
+    messages = [d.message for d in check_notebook(path, CONFIG)]
+    assert messages and all("impute" not in message for message in messages)

@@ -17,6 +17,7 @@ from nbops.check.values import (
     OTHER,
     RESAMPLE,
     STATISTIC,
+    VOCABULARY,
     Step,
     Value,
     argument,
@@ -26,6 +27,7 @@ from nbops.check.values import (
     overlap,
     seen,
     union,
+    within,
 )
 
 PENDING = "labelled"  # a step on labelled rows: a leak once a split or CV divides them
@@ -53,10 +55,14 @@ class Calls:
             return self.boosted(node, name, library, args, kwargs)
         if name in v.CV_FUNCTIONS:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
+            estimator = argument(args, kwargs, 0, "estimator")
+            if estimator.kind in ("model", "search"):  # its folds are held out in turn
+                where = self.state.where(node)
+                self.state.record(f.SCORED_ON_HELD_OUT_ROWS, where, model=estimator.ident)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
             self.scored(node, args[0] if args else OTHER, data)
             if not v.CLUSTERING_METRICS.search(name):
-                self.clusters_scored(node, [*args, *kwargs.values()])
+                self.own_predictions_scored(node, [*args, *kwargs.values()])
         elif name == "resample" and literal(node, "replace") is not False:
             return self.resampled(node, "resample()", data, data)
         elif name in v.STATISTICS and (qualname or "").startswith("numpy"):
@@ -71,7 +77,10 @@ class Calls:
                 return Value("model", name=name, ident=id(node))
             has_transformer = any(contains(step, "transformer") for step in steps)
             kind = "transformer" if name in v.TRANSFORMERS or has_transformer else "model"
-            return Value(kind, name=name, ident=id(node))
+            vocabulary = _vocabulary_only(node, name, steps)
+            return Value(kind, name=name, ident=id(node), vocabulary_only=vocabulary)
+        if v.EARLY_STOPPING_CALLBACKS.search(name) and _stops_on_best(node, name):
+            return Value("callback", name=name)
         if name in v.FRAME_CLASSES and not args and "data" not in kwargs:
             # `points = pd.DataFrame()` filled column by column: rows of its own
             return Value("data", rows=frozenset({self.state.token("s")}))
@@ -81,8 +90,9 @@ class Calls:
         loads = v.reads_rows(name) or (qualname or "") in v.SOURCE_LOADERS
         if loads and data.kind != "data":
             return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
-        if name == "merge":
-            return _merged(args) if len(args) >= 2 else data
+        if name == "merge":  # `pd.merge(left, right)`, also by keyword
+            tables = [argument(args, kwargs, 0, "left"), argument(args, kwargs, 1, "right")]
+            return _merged(tables) if all(t.kind == "data" for t in tables) else data
         arrays = tuple(replace(arg, parts=()) for arg in args if arg.kind == "data")
         if len(arrays) > 1:  # `X, y = shuffle(X, y)`: one result per array, in order
             return replace(data, parts=arrays)
@@ -93,7 +103,12 @@ class Calls:
     ) -> Value:
         """A class call: estimators become objects, anything else built from data stays data."""
         if name in v.NOTE_ONLY:
-            return Value("transformer", name=name, ident=id(node))
+            return Value("transformer", name=name, ident=id(node), vocabulary_only=True)
+        if name == "Tokenizer" and (qualname or "").split(".")[0] in v.KERAS_LIBRARIES:
+            vocabulary = _vocabulary_only(node, name, [])
+            return Value("transformer", name=name, ident=id(node), vocabulary_only=vocabulary)
+        if v.EARLY_STOPPING_CALLBACKS.search(name) and _stops_on_best(node, name):
+            return Value("callback", name=name)
         if name in v.OVERSAMPLERS:
             return Value("resampler", name=name, ident=id(node))
         if name in v.BOOSTER_DATA and (qualname or "").split(".")[0] in v.BOOSTING_LIBRARIES:
@@ -108,6 +123,8 @@ class Calls:
         if name.endswith(("Split", "KFold")):
             return Value("splitter", name=name)
         if v.is_model_class(name, qualname) and not name.endswith("Display"):
+            if any(k.arg in v.EARLY_STOPPING_KEYWORDS for k in node.keywords):
+                self.state.stopping_models.add(id(node))
             return Value("model", name=name, ident=id(node))
         return data if data.kind == "data" else OTHER
 
@@ -129,6 +146,7 @@ class Calls:
         """A train/test split: resampled rows reaching it, a shuffle of time-ordered rows."""
         if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
+        self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         given = [self.held_data(arg) if arg.kind == "instance" else arg for arg in args]
         arrays = tuple(confirmed(arg) for arg in given if arg.kind == "data")
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
@@ -146,11 +164,12 @@ class Calls:
     def folded(self, node: ast.Call) -> None:
         """`KFold().split(X)`: X's rows go to training and validation folds, so the steps on
         X's labelled or unknown rows saw validation rows too."""
+        self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         for given in node.args[:1]:
             if isinstance(given, ast.Attribute | ast.Subscript):  # `X.values`, `X[cols]`
                 given = given.value
             if isinstance(given, ast.Name) and given.id in self.state.env:
-                self.state.env[given.id] = confirmed(self.state.env[given.id])
+                self.state.env[given.id] = confirmed(self.state.env[given.id], by_folds=True)
 
     def shuffled_on_time(self, node: ast.Call, what: str) -> None:
         """A shuffling split in a notebook whose rows are time-ordered."""
@@ -164,7 +183,7 @@ class Calls:
         first = argument(args, kwargs, 0, "X")
         if first is OTHER:  # Keras: `fit(x=...)`, `fit_generator(generator=...)`
             first = kwargs.get("x", kwargs.get("generator", OTHER))
-        if attr == "fit" and receiver.kind == "transformer":
+        if attr in v.FIT_METHODS and receiver.kind == "transformer":
             return self.fit(node, receiver, first)
         if attr in v.TRAIN_METHODS and receiver.kind in ("model", "search", "other"):
             trained = self.training(node, first, receiver.kind == "search", receiver, kwargs)
@@ -172,17 +191,21 @@ class Calls:
         if attr == "fit_transform" and receiver.kind == "transformer":
             fitted = self.fit(node, receiver, first)
             return self.transformed(fitted, first)
-        if attr in ("transform", "inverse_transform") and receiver.kind == "transformer":
+        if attr in v.TRANSFORM_METHODS and receiver.kind == "transformer":
             return self.transformed(receiver, first)
         if attr in ("fit_resample", "fit_sample") and receiver.name in v.UNDERSAMPLERS:
             return _undersampled(first)
         if attr in ("fit_resample", "fit_sample"):
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
         if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
-            self.scored(node, receiver, first)
-            if attr in v.SCORE_METHODS:
+            predictions = attr in v.PREDICTIONS_ONLY
+            self.scored(node, receiver, first, predictions)
+            if not predictions:
                 return OTHER
-            return _cluster_labels(receiver, first) if first.kind == "data" else first
+            state = self.state
+            if first.kind != "data" or id(node) in state.unscored:
+                return first
+            return _own_predictions(receiver, first)
         if attr in v.GRADIENT_METHODS and receiver.kind == "data":  # `loss.backward()`
             self.training(node, receiver, cross_validated=False)
             return OTHER
@@ -204,8 +227,9 @@ class Calls:
             if literal(node, "axis") in (1, "columns") or _of_missingness(node):
                 return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
-        if attr in ("merge", "join") and args:
-            return _merged([frame, args[0]])
+        other = argument(args, kwargs, 0, MERGED_TABLE.get(attr, ""))
+        if attr in MERGED_TABLE and other.kind == "data":  # `a.merge(b)`, `a.join(other=b)`
+            return _merged([frame, other])
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
         result = replace(frame, roles=roles, taints=frame.taints | extra.taints, parts=())
         result = replace(result, origin="")
@@ -225,15 +249,17 @@ class Calls:
     def fit(self, node: ast.Call, transformer: Value, data: Value) -> Value:
         """Fit a transformer: on the held-out rows alone, or on rows reaching the test split."""
         name = transformer.name or "transformer"
+        kind = VOCABULARY if transformer.vocabulary_only else FIT
         step = None
         if data.roles and data.roles <= v.HELD_OUT:
-            self.state.record(f.FIT_ON_HELD_OUT, self.state.where(node), subject=name)
-        elif _reaches_test(data.roles) and name not in v.NOTE_ONLY:
-            step = self.state.step_at(FIT, node, name, data, _rows(data.roles))
-        elif not data.roles and name not in v.NOTE_ONLY:  # rows of unknown origin: a later
-            step = self.state.step_at(FIT, node, name, data, PENDING)  # split confirms it
-        elif data.roles == {v.TRAIN} and name not in v.NOTE_ONLY:  # validation rows carved
-            step = self.state.step_at(FIT, node, name, data, REFIT)  # out of it later confirm it
+            held = self.state.step_at(kind, node, name, data, "held-out")
+            self.state.record(f.FIT_ON_HELD_OUT, self.state.where(node), subject=name, step=held)
+        elif _reaches_test(data.roles):
+            step = self.state.step_at(kind, node, name, data, _rows(data.roles))
+        elif not data.roles:  # rows of unknown origin: a later split confirms it
+            step = self.state.step_at(kind, node, name, data, PENDING)
+        elif data.roles == {v.TRAIN}:  # validation rows carved out of it later confirm it
+            step = self.state.step_at(kind, node, name, data, REFIT)
         fitted = replace(transformer, fit_taint=step)
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name):
@@ -266,6 +292,8 @@ class Calls:
         for frame in state.loops:
             frame.fits += 1
         cell, line, _ = state.where(node)
+        if cross_validated:
+            state.record(f.ROWS_DIVIDED, state.where(node))
         # the fold scores are the result (not a search choosing settings for a later refit)
         folds_scored = cross_validated and (model is None or model.kind != "search")
         if cross_validated or data.roles & v.TRAINING:
@@ -273,39 +301,67 @@ class Calls:
                 if step.rows in UNCONFIRMED and not (folds_scored and _folded(step)):
                     continue
                 if step.rows in UNCONFIRMED:  # the folds divide the rows the step saw
-                    step = replace(step, rows=_confirmed_rows(step))
+                    step = replace(step, rows=_confirmed_rows(step, by_folds=True))
+                elif step.rows == "full" and not data.roles & v.TRAINING:  # no split: the folds
+                    step = replace(step, rows="folded")
                 place = (step.cell, step.line, step.col)
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
+        # a search, or an estimator choosing its settings by internal CV (`LassoCV`): its folds
+        # are held out in turn
+        if model is not None and (model.kind == "search" or model.name.endswith("CV")):
+            state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), model=model.ident)
         if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
             state.record(f.SEARCH_ON_TEST, state.where(node), subject=model.name)
         for keyword, value in (kwargs or {}).items():
             if keyword in v.EVAL_SET_KEYWORDS and v.TEST in value.roles:
                 state.record(f.TEST_AS_EVAL_SET, state.where(node), subject=keyword)
+                if self.stops_early(node, model, kwargs):
+                    state.record(f.STOPS_ON_EVAL_SET, state.where(node), subject=keyword)
         if model is None or model.kind not in ("model", "search"):
             return model or OTHER
         pending = frozenset(s for s in data.taints if s.rows in UNCONFIRMED)
         rows = data.rows | model.trained if model.name in v.KERAS_MODELS else data.rows
         trained = replace(model, trained=rows, pending=pending, trained_at=(cell, line))
+        state.trained_models[f"{cell}:{line}"] = model.ident
         target = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(target, ast.Name) and target.id in state.env:  # not `lgb` of `lgb.train`
             state.env[target.id] = trained
         return trained
 
-    def scored_rows(self, node: ast.Call, model: Value, data: Value) -> None:
+    def stops_early(self, node: ast.Call, model: Value | None, kwargs: dict) -> bool:
+        """Whether a fit keeps the epoch or iteration that scores best on its evaluation set:
+        early stopping by keyword or callback, a model built to stop early, CatBoost's default."""
+        if any(k.arg in v.EARLY_STOPPING_KEYWORDS for k in node.keywords):
+            return literal(node, "use_best_model") is not False
+        if _holds(kwargs.get("callbacks", OTHER), "callback"):
+            return True
+        if model is not None and model.ident in self.state.stopping_models:
+            return True
+        catboost = model is not None and model.name.startswith("CatBoost")
+        return catboost and literal(node, "use_best_model") is not False
+
+    def scored_rows(self, node: ast.Call, model: Value, data: Value, predictions: bool) -> None:
         """Scoring rows that overlap the model's training rows, or that a labelled-data step
         carried by its training data saw."""
         state = self.state
-        if overlap(data.rows, model.trained):
-            if state.predicting_column or id(node) in state.forecasts:  # not a score on them
+        if data.rows == model.trained or overlap(data.rows, model.trained):
+            if id(node) in state.unscored:  # a column of predictions, a forecast: not a score
                 return
             cell, line = model.trained_at
             same = data.rows == model.trained
+            if same and predictions:  # a score only once a metric compares them with labels
+                return
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
-            state.record(kind, state.where(node), subject=f"{cell}:{line}")
+            if not same and _contains(data.rows, model.trained):
+                kind = f.SCORED_ON_WIDER_ROWS
+            state.record(kind, state.where(node), subject=f"{cell}:{line}", model=model.ident)
             return
         if held_out(data.rows, model.trained):
             cell, line = model.trained_at
-            state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), subject=f"{cell}:{line}")
+            where = state.where(node)
+            state.record(
+                f.SCORED_ON_HELD_OUT_ROWS, where, subject=f"{cell}:{line}", model=model.ident
+            )
         own_rows = seen(data.rows, model.trained)  # a training score: no held-out row in it
         for step in sorted(model.pending, key=lambda s: (s.cell, s.line, s.col)):
             if seen(data.rows, step.source) and not (own_rows and step.rows == REFIT):
@@ -314,12 +370,12 @@ class Calls:
                 reached = model.trained_at
                 state.record(f.STEP_REACHES_TRAINING, place, step=confirmed, reached=reached)
 
-    def scored(self, node: ast.Call, model: Value, data: Value) -> None:
+    def scored(self, node: ast.Call, model: Value, data: Value, predictions=False) -> None:
         """A score or prediction on `data`: rows the model was trained on, rows a step on the
         labelled data saw, or the test split choosing among candidates."""
         state = self.state
         if model.trained and data.rows and not v.is_unsupervised(model.name):
-            self.scored_rows(node, model, data)
+            self.scored_rows(node, model, data, predictions)
         if v.TEST not in data.roles:
             return
         place = state.where(node)
@@ -327,32 +383,42 @@ class Calls:
             if data.born < frame.start:
                 frame.test_scores.append(place)
         if model.kind in ("model", "search") and not model.name.startswith("Dummy"):
-            state.candidates.setdefault(model.ident, model.name)
-            if len(state.candidates) > 1 and not state.loops:
+            # candidates on test rows of this dataset: each model built and trained apart (a
+            # refit on another feature set counts); scores on another dataset are another matter
+            dataset = frozenset(row.split("/", 1)[0] for row in data.rows) or frozenset({"?"})
+            candidates = state.candidates.setdefault(dataset, {})
+            candidates.setdefault((model.ident, model.trained_at), model.name)
+            if len(candidates) > 1 and not state.loops:
                 state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
 
-    def clusters_scored(self, node: ast.Call, values: list[Value]) -> None:
-        """A supervised metric (`accuracy_score(y, kmeans.labels_)`) of a clustering model's labels
-        for its own training rows: the model is scored on the rows it was fitted on."""
+    def own_predictions_scored(self, node: ast.Call, values: list[Value]) -> None:
+        """A supervised metric of a model's predictions for its own training rows
+        (`accuracy_score(y, model.predict(X))`, `accuracy_score(y, kmeans.labels_)`): the model
+        is scored on the rows it was fitted on."""
         for value in values:
             if value.kind == "data" and value.clustered_by:
                 where = self.state.where(node)
-                self.state.record(f.SCORED_ON_SAME_ROWS, where, subject=value.clustered_by)
+                model = self.state.trained_models.get(value.clustered_by, 0)
+                subject = value.clustered_by
+                self.state.record(f.SCORED_ON_SAME_ROWS, where, subject=subject, model=model)
 
 
 def cluster_labels(model: Value) -> Value:
     """`kmeans.labels_`: the labels a clustering model gave the rows it was fitted on."""
-    return _cluster_labels(model, Value("data", rows=model.trained))
+    return _own_predictions(model, Value("data", rows=model.trained))
 
 
-def _cluster_labels(model: Value, data: Value) -> Value:
-    """Predictions of a clustering model on its own training rows carry where it was trained."""
-    own = model.trained and data.rows and data.rows == model.trained
-    if not own or not v.is_unsupervised(model.name):
+def _own_predictions(model: Value, data: Value) -> Value:
+    """Predictions of a model for its own training rows carry where it was trained, until a
+    metric scores them."""
+    if not (model.trained and data.rows and data.rows == model.trained):
         return data
     cell, line = model.trained_at
     return replace(data, clustered_by=f"{cell}:{line}")
 
+
+# The keyword naming the other table of `frame.merge(...)` / `frame.join(...)`.
+MERGED_TABLE = {"merge": "right", "join": "other"}
 
 # Keywords that label rows or columns (`pd.DataFrame(X, columns=X_test.columns)`): they bring
 # no rows of their own.
@@ -369,18 +435,53 @@ def _merged(tables: list[Value]) -> Value:
     return replace(joined, parts=())
 
 
+def _vocabulary_only(node: ast.Call, name: str, steps: list[Value]) -> bool:
+    """A vectorizer keeping every word it sees, or a combination made only of encoders that learn
+    categories (`ColumnTransformer([("oh", OneHotEncoder(), cols)])`)."""
+    if name in v.FREQUENCY_KEYWORDS:
+        return not any(k.arg in v.FREQUENCY_KEYWORDS[name] for k in node.keywords)
+    if name in v.TRANSFORMERS and name not in ("ColumnTransformer", "make_column_transformer"):
+        return False
+    found = [t for step in steps for t in _transformers(step)]
+    return bool(found) and all(t.vocabulary_only for t in found)
+
+
+def _transformers(value: Value) -> list[Value]:
+    """The transformers a value is or holds."""
+    own = [value] if value.kind == "transformer" else []
+    return own + [t for part in value.parts for t in _transformers(part)]
+
+
+def _holds(value: Value, kind: str) -> bool:
+    """Whether a value is of `kind` or holds one (`callbacks=[stop, checkpoint]`)."""
+    return value.kind == kind or any(_holds(part, kind) for part in value.parts)
+
+
+def _stops_on_best(node: ast.Call, name: str) -> bool:
+    """`EarlyStopping(...)`, `lgb.early_stopping(...)`, `ModelCheckpoint(save_best_only=True)`:
+    a callback that keeps the epoch scoring best on the evaluation set."""
+    return "Checkpoint" not in name or literal(node, "save_best_only") is True
+
+
+def _contains(rows: frozenset[str], inner: frozenset[str]) -> bool:
+    """Whether every row set of `inner` lies within one of `rows` (`rows` hold them and more)."""
+    return all(any(within(row, other) for other in rows) for row in inner)
+
+
 def _undersampled(data: Value) -> Value:
     """`NearMiss().fit_resample(X, y)`: fewer of the same rows, as features and labels."""
     kept = replace(data, parts=(), origin="")
     return replace(kept, parts=(kept, kept))
 
 
-def confirmed(data: Value) -> Value:
-    """Data about to be split: steps on its labelled rows now saw the held-out rows too."""
+def confirmed(data: Value, by_folds: bool = False) -> Value:
+    """Data about to be split (or divided into folds): steps on its labelled rows now saw the
+    held-out rows too."""
     if not any(step.rows in UNCONFIRMED for step in data.taints):
         return data
     taints = {
-        replace(s, rows=_confirmed_rows(s)) if s.rows in UNCONFIRMED else s for s in data.taints
+        replace(s, rows=_confirmed_rows(s, by_folds)) if s.rows in UNCONFIRMED else s
+        for s in data.taints
     }
     return replace(data, taints=frozenset(taints))
 
@@ -393,9 +494,12 @@ def _folded(step: Step) -> bool:
     return step.rows == PENDING and step.kind == FIT and not step.what.endswith("()")
 
 
-def _confirmed_rows(step: Step) -> str:
-    """What the rows of an unconfirmed step turn out to be once they are divided."""
-    return "refolded" if step.rows == REFIT else "full"
+def _confirmed_rows(step: Step, by_folds: bool = False) -> str:
+    """What the rows of an unconfirmed step turn out to be once they are divided (by a split, or
+    by cross-validation folds)."""
+    if step.rows == REFIT:
+        return "refolded"
+    return "folded" if by_folds else "full"
 
 
 def _of_missingness(node: ast.Call) -> bool:

@@ -27,8 +27,12 @@ TEST_SCORES_CANDIDATES = "test-scores-candidates"
 SEARCH_ON_TEST = "search-on-test"
 # The test split is handed to `fit` as the evaluation set (early stopping, model choice).
 TEST_AS_EVAL_SET = "test-as-eval-set"
+# That fit keeps the epoch or iteration scoring best on its evaluation set (early stopping).
+STOPS_ON_EVAL_SET = "stops-on-eval-set"
 # A model is scored on rows it was trained on (subject: where it was trained, "cell:line").
 SCORED_ON_TRAINING_ROWS = "scored-on-training-rows"
+# A model is scored on rows that hold all its training rows and more (subject as above).
+SCORED_ON_WIDER_ROWS = "scored-on-wider-rows"
 # A model is scored on exactly the rows it was trained on (a training score; subject as above).
 SCORED_ON_SAME_ROWS = "scored-on-same-rows"
 # The same trained model is also scored on rows held out from its training rows (subject: where it
@@ -36,6 +40,9 @@ SCORED_ON_SAME_ROWS = "scored-on-same-rows"
 SCORED_ON_HELD_OUT_ROWS = "scored-on-held-out-rows"
 # The engine could not follow a cell to its end (subject: why).
 ANALYSIS_STOPPED = "analysis-stopped"
+# Rows are divided into training and held-out parts here: a split, folds, cross-validation, a
+# held-out part carved out by name or position.
+ROWS_DIVIDED = "rows-divided"
 # A shuffled split of rows the notebook declares time-ordered.
 SHUFFLED_TIME_ORDER = "shuffled-time-order"
 
@@ -49,8 +56,9 @@ class Fact:
     line: int
     col: int
     subject: str = ""  # the transformer, model, keyword, frame or call it is about
-    step: Step | None = None  # for STEP_REACHES_TRAINING / RESAMPLED_BEFORE_SPLIT
+    step: Step | None = None  # STEP_REACHES_TRAINING, RESAMPLED_BEFORE_SPLIT, FIT_ON_HELD_OUT
     reached: tuple[int, int] = (0, 0)  # cell and line of the training the step reaches
+    model: int = 0  # for scores: the model object scored (one per constructor call)
 
     @property
     def place(self) -> tuple[int, int, int]:

@@ -64,12 +64,10 @@ class Flow:
     def statement(self, stmt: ast.stmt) -> None:
         """Run one statement."""
         if isinstance(stmt, ast.Assign):
-            self.state.predicting_column = _predicts_into_column(stmt)
-            try:
-                value = self.eval(stmt.value)
-            finally:
-                self.state.predicting_column = False
-            self.fresh = is_source(stmt.value)
+            if _predicts_into_column(stmt):
+                self.state.unscored.add(id(stmt.value))
+            value = self.eval(stmt.value)
+            self.fresh = is_source(stmt.value, self.nb)
             self.sliced = (
                 isinstance(stmt.value, ast.Subscript) and subset_index(stmt.value) is not None
             )
@@ -84,11 +82,11 @@ class Flow:
         elif isinstance(stmt, ast.Expr) and not isinstance(stmt.value, ast.Yield | ast.YieldFrom):
             self.eval(stmt.value)
         elif isinstance(stmt, ast.For | ast.AsyncFor):
-            self.state.forecasts |= _recursive_predictions(stmt.body)
+            self.state.unscored |= _recursive_predictions(stmt.body)
             self.loop(stmt.target, stmt.iter, lambda: self.run(stmt.body))
             self.run(stmt.orelse)
         elif isinstance(stmt, ast.While):
-            self.state.forecasts |= _recursive_predictions(stmt.body)
+            self.state.unscored |= _recursive_predictions(stmt.body)
             self.eval(stmt.test)
             self.loop(None, None, lambda: self.run(stmt.body))
         elif isinstance(stmt, ast.If):
@@ -165,6 +163,8 @@ class Flow:
         """Run a user function's body on the abstract arguments; mutations of frames passed by
         name reach the caller's variables."""
         definition, cell = self.state.functions[function.name]
+        if node is not None and v.is_split_function(function.name):  # `split_data(frame)`
+            self.state.record(f.ROWS_DIVIDED, self.state.where(node))
         if len(self.state.returns) >= MAX_CALL_DEPTH:
             return union(*args, *kwargs.values())
         params = definition.args
@@ -275,12 +275,16 @@ class Flow:
     def named(self, target: ast.Name, value: Value) -> Value:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
         role = v.role_from_name(target.id)
+        if value.kind == "data" and role and self.sliced:  # `valid = X_train[1200:]`
+            self.state.record(f.ROWS_DIVIDED, self.state.where(target))
         if value.kind == "data" and value.roles == {v.FULL} and role:
             if self.fresh:  # read straight from a file: train.csv is the labelled data; one
                 # read may hold both parts (`(x_train, y_train), (x_test, y_test) = load_data()`)
                 value = carved(value, v.LABELLED if role == v.TRAIN else role)
             else:  # carved out of a frame by name: `test = frame.drop(train.index)`
                 value = carved(value, role)
+                if role in v.HELD_OUT:
+                    self.state.record(f.ROWS_DIVIDED, self.state.where(target))
                 if role == v.TRAIN:
                     value = replace(value, roles=frozenset({v.LABELLED}))
             if value.origin:
@@ -291,6 +295,7 @@ class Flow:
             value = carved(confirmed(value), role)
         elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
             value = carved(value, role)  # held-out rows carved out of the labelled data
+            self.state.record(f.ROWS_DIVIDED, self.state.where(target))
         return replace(value, born=self.state.step) if value.kind == "data" else value
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
@@ -378,6 +383,8 @@ class Flow:
         children = [
             self.eval(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)
         ]
+        if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.Eq | ast.NotEq):
+            self.calls.own_predictions_scored(node, children)  # `(y_pred == y).mean()`
         return union(*children)
 
     def call(self, node: ast.Call) -> Value:

@@ -16,14 +16,17 @@ from nbops.check.diagnostics import Diagnostic, at
 from nbops.check.facts import Fact
 from nbops.check.flow import run_flow
 from nbops.check.registry import rule
-from nbops.check.values import FIT, RESAMPLE
+from nbops.check.values import FIT, RESAMPLE, VOCABULARY
 
 ROWS = {
     "full": "the full data before the train/test split",
     "mixed": "rows that include the test split",
     "labelled": "the labelled rows before they are split",
     "refolded": "the training split before validation rows were carved out of it",
+    "folded": "the labelled rows that the cross-validation folds divide",
 }
+# Statistics that usually fill gaps: their fix can be an imputer inside a Pipeline.
+IMPUTING = frozenset({".mean()", ".median()", ".mode()"})
 
 
 def _step(fact: Fact) -> str:
@@ -36,13 +39,17 @@ def _step(fact: Fact) -> str:
 
 
 def _step_fix(fact: Fact) -> str:
-    if fact.step.kind == FIT and fact.step.rows == "refolded":
+    step = fact.step
+    if step.kind == FIT and step.rows in ("refolded", "folded"):
         return "fit it inside a Pipeline so that each validation part is left out of the fit"
-    if fact.step.kind == FIT:
+    if step.kind == FIT:
         return "fit it inside a Pipeline on the training split"
-    if fact.step.kind == RESAMPLE:
+    if step.kind == RESAMPLE:
         return "resample only the training split (imblearn Pipeline)"
-    return "compute it on the training split (or impute inside a Pipeline)"
+    where = "inside each fold's training part" if step.rows == "folded" else "on the training split"
+    if step.what in IMPUTING:
+        return f"compute it {where} (or impute inside a Pipeline)"
+    return f"compute it {where}"
 
 
 def _reaches_training(fact: Fact) -> str:
@@ -57,8 +64,11 @@ def _resampled_before_split(fact: Fact) -> str:
 
 MESSAGES: dict[str, Callable[[Fact], str]] = {
     f.FIT_ON_HELD_OUT: lambda fact: (
-        f"{fact.subject} is fitted on the test split: "
-        "fit it on the training split and only transform the test split"
+        f"{fact.subject} is fitted again on the test split, so the test rows are scaled by their "
+        "own statistics: fit it on the training split and only transform the test split"
+        if fact.step.kind != VOCABULARY
+        else f"{fact.subject} is fitted on the test split, so its codes may differ from the "
+        "training split's: fit it on the training split and only transform the test split"
     ),
     f.RESAMPLED_HELD_OUT: lambda fact: (
         f"{fact.subject} of the test split: resample only the training split"
@@ -88,9 +98,13 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
         f"the model trained at cell {fact.subject} is scored on rows it was trained on: "
         "score it on a held-out split it never saw"
     ),
+    f.SCORED_ON_WIDER_ROWS: lambda fact: (
+        f"the model trained at cell {fact.subject} is scored on rows that include all the rows it "
+        "was trained on: score it on a held-out split it never saw"
+    ),
     f.SCORED_ON_SAME_ROWS: lambda fact: (
-        f"the model trained at cell {fact.subject} is scored only on the rows it was trained on: "
-        "score it on a held-out split it never saw"
+        f"the model trained at cell {fact.subject} is evaluated only on the rows it was trained "
+        "on, so nothing measures it on unseen rows: hold out a test split or cross-validate"
     ),
     f.ANALYSIS_STOPPED: lambda fact: (
         f"the leakage analysis stopped in this cell ({fact.subject}); the leakage rules are "
@@ -103,11 +117,25 @@ MESSAGES: dict[str, Callable[[Fact], str]] = {
 }
 
 
-def code_of(fact: Fact) -> str:
-    """The rule a fact belongs to."""
+def code_of(fact: Fact, facts: list[Fact]) -> str | None:
+    """The rule a fact belongs to (None: no finding of its own)."""
     if fact.kind == f.STEP_REACHES_TRAINING:
-        return "NB302" if fact.step.kind == RESAMPLE else "NB301"
-    return CODES[fact.kind]
+        if fact.step.kind == VOCABULARY:  # the categories or words only: not a statistic
+            return None
+        if fact.step.kind == RESAMPLE:
+            return "NB302"
+        # rows before a split that never comes: evaluation is on training rows (NB306), not
+        # NB301; train and test combined ("mixed") saw the held-out rows without a split
+        divided = fact.step.rows == "mixed" or any(o.kind == f.ROWS_DIVIDED for o in facts)
+        return "NB301" if divided else None
+    if fact.kind == f.FIT_ON_HELD_OUT:  # refitted on the evaluation rows: their statistics
+        if fact.step.kind == VOCABULARY:
+            return "NB305"
+        return "NB301" if _carved_out(fact.step.source) else None
+    if fact.kind == f.TEST_AS_EVAL_SET:  # chooses only when it stops early on that set
+        stops = any(o.kind == f.STOPS_ON_EVAL_SET and o.place == fact.place for o in facts)
+        return "NB303" if stops else None
+    return CODES.get(fact.kind)  # ROWS_DIVIDED, STOPS_ON_EVAL_SET: context for other facts
 
 
 CODES = {
@@ -121,8 +149,8 @@ CODES = {
     f.SHUFFLED_TIME_ORDER: "NB304",
     f.ANALYSIS_STOPPED: "NB300",
     f.SCORED_ON_TRAINING_ROWS: "NB302",
-    f.SCORED_ON_SAME_ROWS: "NB302",
-    f.FIT_ON_HELD_OUT: "NB305",
+    f.SCORED_ON_SAME_ROWS: "NB306",
+    f.SCORED_ON_WIDER_ROWS: "NB302",
 }
 
 
@@ -131,21 +159,30 @@ def leakage_findings(nb: Notebook) -> tuple[Diagnostic, ...]:
     """The NB30x findings of a notebook: one per code and place, the first fact found wins."""
     found: dict[tuple[str, int, int, int], Diagnostic] = {}
     facts = run_flow(nb)
-    checked = {fact.subject for fact in facts if fact.kind == f.SCORED_ON_HELD_OUT_ROWS}
+    checked = {fact.model for fact in facts if fact.kind == f.SCORED_ON_HELD_OUT_ROWS}
     for fact in facts:
         if fact.kind == f.SCORED_ON_HELD_OUT_ROWS or _diagnostic_score(fact, checked):
             continue
-        code = code_of(fact)
+        code = code_of(fact, facts)
+        if code is None:
+            continue
         message = _reaches_training(fact) if fact.kind == f.STEP_REACHES_TRAINING else None
         message = message or MESSAGES[fact.kind](fact)
         found.setdefault((code, *fact.place), at(code, *fact.place, message))
     return tuple(found.values())
 
 
-def _diagnostic_score(fact: Fact, checked: set[str]) -> bool:
-    """A score on the training rows of a model that is also scored on held-out rows: the usual
-    train-versus-test comparison, not the model's reported result."""
-    return fact.kind == f.SCORED_ON_SAME_ROWS and fact.subject in checked
+def _carved_out(rows: frozenset[str]) -> bool:
+    """Held-out rows split or sliced out of labelled rows (`s1/2test`, `s1/['2016':]/ntest`), not a
+    whole file only named test (a competition's `test.csv`, often without labels)."""
+    return any(part[:1].isdigit() or part[:1] == "[" for row in rows for part in row.split("/")[1:])
+
+
+def _diagnostic_score(fact: Fact, checked: set[int]) -> bool:
+    """A score on the training rows of a model object that is also (after another fit, perhaps)
+    scored on held-out rows: the train-versus-test comparison, not its only evaluation."""
+    training_rows = (f.SCORED_ON_SAME_ROWS, f.SCORED_ON_WIDER_ROWS)
+    return fact.kind in training_rows and fact.model in checked
 
 
 def _by_code(nb: Notebook, code: str) -> Iterator[Diagnostic]:
@@ -163,7 +200,7 @@ def leakage_analysis_incomplete(nb: Notebook, config: CheckConfig) -> Iterator[D
     blocks that still do not parse are skipped, so the other rules keep working on the rest.
 
     ## Why is this bad?
-    The leakage rules (NB301-NB305) see nothing in code they cannot parse: a scaler fitted in
+    The leakage rules (NB301-NB306) see nothing in code they cannot parse: a scaler fitted in
     a skipped block would go unreported, and the notebook would look cleaner than it is.
 
     ## Example
@@ -212,10 +249,15 @@ def preprocessing_leakage(nb: Notebook, config: CheckConfig) -> Iterator[Diagnos
     estimator fitted on them also counts once `cross_val_score` scores their folds); a fit
     on the training split counts once validation rows carved out of that split (a second split,
     folds) score a model trained on the rest.
+    A transformer refitted on the test split itself (`scaler.fit_transform(X_test)`) counts too:
+    the test rows are then scaled by their own statistics. A vocabulary chosen by frequency
+    (`CountVectorizer(max_features=...)`, `min_df` / `max_df`, a Keras `Tokenizer(num_words=...)`)
+    is a statistic of the rows and counts.
     Silent when the result never reaches a model, for row-wise statistics (`axis=1`, also
-    `df.apply(f, axis=1)`), shares of missing values, and one-hot/ordinal encoders (they only
-    learn the categories), and for pretrained objects a loader reads (`load_word2vec_format`,
-    `load_model`): they are not rows. A transformer fitted on the test split alone is NB305.
+    `df.apply(f, axis=1)`), shares of missing values, and encoders that only learn the
+    vocabulary (`OneHotEncoder`, `OrdinalEncoder`, `LabelEncoder`, a `CountVectorizer` or
+    `Tokenizer` keeping every word, a `ColumnTransformer` made only of these), and for pretrained
+    objects a loader reads (`load_word2vec_format`, `load_model`): they are not rows.
 
     ## Why is this bad?
     The test rows shape the training features (their mean, their variance, their categories'
@@ -293,9 +335,14 @@ def test_set_selection(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic
 
     ## What it does
     Flags a loop that fits candidates and scores each on the test split, a second candidate
-    model scored on the test split (a `Dummy*` baseline does not count), a search
-    (`GridSearchCV`, ...) fitted on the test split, and the test split passed as `eval_set` /
-    `validation_data` (early stopping).
+    model scored on test rows of the same dataset (another estimator, or the same one refitted
+    on other features; a `Dummy*` baseline does not count), a search (`GridSearchCV`, ...)
+    fitted on the test split, and the test split passed as `eval_set` / `validation_data` /
+    `valid_sets` to a fit that keeps its best epoch or iteration (`early_stopping_rounds`, an
+    `EarlyStopping` / `early_stopping` callback, `ModelCheckpoint(save_best_only=True)`,
+    CatBoost's default `use_best_model`). Silent for a test split shown during a fixed number
+    of epochs, cross-validation inside the training split, a separate validation split, and
+    scores on different datasets.
 
     ## Why is this bad?
     Every choice made by looking at the test score fits the test split; after enough choices
@@ -348,28 +395,62 @@ def shuffled_time_split(nb: Notebook, config: CheckConfig) -> Iterator[Diagnosti
 
 @rule("NB305", "fit-on-test")
 def fit_on_test(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
-    """A transformer or an oversampler is fitted on the test split alone.
+    """An encoder or an oversampler is fitted on the test split alone.
 
     ## What it does
-    Flags `fit` / `fit_transform` of a scaler, imputer, encoder... on the test split, and
-    oversampling of the test split (`SMOTE().fit_resample(X_test, y_test)`): no test row reaches
-    training, so it is not overlap (NB302), but the test split then holds synthetic rows.
+    Flags `fit` / `fit_transform` of an encoder that learns categories (`LabelEncoder`,
+    `OneHotEncoder`, ...) on the test split, and oversampling of the test split
+    (`SMOTE().fit_resample(X_test, y_test)`). A scaler or any other statistic refitted on the
+    test split is preprocessing leakage (NB301).
 
     ## Why is this bad?
-    It is not leakage but a bug: the test rows are transformed with different parameters from
-    the training rows, so the model sees differently scaled features at test time; an
+    It is a bug rather than leakage: an encoder fitted on the test split alone may give a
+    category another code than the training split's, so the model reads the wrong feature; an
     oversampled test split scores the model on synthetic rows, not on the data it will meet.
 
     ## Example
     ```python
-    X_train = scaler.fit_transform(X_train)
-    X_test = scaler.fit_transform(X_test)
+    X_train["plan"] = LabelEncoder().fit_transform(X_train["plan"])
+    X_test["plan"] = LabelEncoder().fit_transform(X_test["plan"])
     ```
 
     ## Use instead
     ```python
-    X_train = scaler.fit_transform(X_train)
-    X_test = scaler.transform(X_test)
+    encoder = LabelEncoder().fit(X_train["plan"])
+    X_train["plan"] = encoder.transform(X_train["plan"])
+    X_test["plan"] = encoder.transform(X_test["plan"])
     ```
     """
     yield from _by_code(nb, "NB305")
+
+
+@rule("NB306", "no-held-out-evaluation")
+def no_held_out_evaluation(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
+    """A model is evaluated only on the rows it was trained on.
+
+    ## What it does
+    Flags a score or prediction of a model on exactly the rows it was trained on (no split at
+    all, or the training split scored and nothing else), and a supervised metric of a clustering
+    model's labels for the rows it was fitted on. Silent when the same model is also scored on
+    rows held out from its training rows: a training score printed beside a held-out score is the
+    usual comparison. A model fitted on all rows and then scored on a subset of them, presented
+    as a held-out score, is overlap (NB302).
+
+    ## Why is this bad?
+    A score on the training rows measures how well the model memorised them, not how it will do
+    on rows it has not seen: nothing in the notebook estimates its real performance.
+
+    ## Example
+    ```python
+    model.fit(X, y)
+    print(accuracy_score(y, model.predict(X)))
+    ```
+
+    ## Use instead
+    ```python
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=RANDOM_STATE)
+    model.fit(X_train, y_train)
+    print(accuracy_score(y_test, model.predict(X_test)))
+    ```
+    """
+    yield from _by_code(nb, "NB306")

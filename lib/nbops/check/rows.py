@@ -47,13 +47,14 @@ def selects_rows(node: ast.Subscript) -> bool:
     )
 
 
-def is_source(node: ast.expr) -> bool:
-    """`pd.read_csv(...)`, `load_iris()`: a call that reads rows from outside."""
+def is_source(node: ast.expr, nb: Notebook) -> bool:
+    """`pd.read_csv(...)`, `load_iris()`, `pickle.load(handle)`: a call that reads rows from
+    outside (the same test as `Calls.function`'s)."""
     if not isinstance(node, ast.Call):
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return v.reads_rows(name)
+    return v.reads_rows(name) or (nb.qualname(func) or "") in v.SOURCE_LOADERS
 
 
 def time_ordered(nb: Notebook) -> bool:

@@ -28,7 +28,12 @@ class State:
     env: dict[str, Value] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
-    candidates: dict[int, str] = field(default_factory=dict)
+    # models scored on each test split (by its rows), keyed by (built at, trained at)
+    candidates: dict[frozenset[str], dict[tuple, str]] = field(default_factory=dict)
+    # the model object trained at each "cell:line" (its constructor's identity)
+    trained_models: dict[str, int] = field(default_factory=dict)
+    # models built to stop early on their evaluation set (`XGBClassifier(early_stopping_rounds=)`)
+    stopping_models: set[int] = field(default_factory=set)
     sampled: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)
     step: int = 0
     tokens: int = 0
@@ -39,11 +44,10 @@ class State:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `frames = [a, b]`
     # attributes set on instances of the notebook's classes (`self.folds = KFold(5)`), by class
     attributes: dict[tuple[str, str], Value] = field(default_factory=dict)
-    # Predictions being stored as a column of a frame (`df["Age"] = model.predict(...)`): a
-    # feature or a display, not a score of the model.
-    predicting_column: bool = False
-    # Predict calls of recursive forecasts: their input is rebuilt from their own predictions.
-    forecasts: set[int] = field(default_factory=set)
+    # Predict calls that are not scores: predictions stored as a column of a frame
+    # (`df["Age"] = model.predict(...)`, a feature or a display) and recursive forecasts (their
+    # input is rebuilt from their own predictions).
+    unscored: set[int] = field(default_factory=set)
 
     def where(self, node: ast.AST) -> tuple[int, int, int]:
         """(cell number, line, column) of a node in the current cell."""

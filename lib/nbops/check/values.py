@@ -12,13 +12,15 @@ import ast
 from dataclasses import dataclass
 
 FIT, STATISTIC, RESAMPLE = "fit", "statistic", "resample"
+# A fit that learns only the vocabulary of its input (the categories, the words), no statistic.
+VOCABULARY = "vocabulary"
 
 
 @dataclass(frozen=True)
 class Step:
     """A fit, statistic or resampling on rows that reach the test split, and where it happened."""
 
-    kind: str  # FIT | STATISTIC | RESAMPLE
+    kind: str  # FIT | STATISTIC | RESAMPLE | VOCABULARY
     cell: int
     line: int
     col: int
@@ -48,9 +50,12 @@ class Value:
     trained: frozenset[str] = frozenset()
     pending: frozenset[Step] = frozenset()
     trained_at: tuple[int, int] = (0, 0)
-    # A clustering model's labels for its own training rows (model trained at "cell:line"): a
-    # score on its training rows once a supervised metric compares them with the labels.
+    # A model's predictions (a clustering model's labels) for its own training rows (model trained
+    # at "cell:line"): a score on its training rows once a supervised metric compares them with
+    # the labels.
     clustered_by: str = ""
+    # A transformer that learns only a vocabulary (categories, every word seen): no statistic.
+    vocabulary_only: bool = False
 
 
 OTHER = Value()

@@ -35,6 +35,16 @@ SCALING_FUNCTIONS = words(
 )
 # Fitted on the full data they only learn the categories: a note, not a leak.
 NOTE_ONLY = words("OneHotEncoder OrdinalEncoder LabelEncoder LabelBinarizer MultiLabelBinarizer")
+# Vectorizers whose vocabulary is every word seen unless a keyword chooses it by frequency (then
+# the vocabulary is a statistic of the rows): `CountVectorizer(max_features=...)`, Keras'
+# `Tokenizer(num_words=...)`.
+FREQUENCY_KEYWORDS = {
+    "CountVectorizer": ("max_features", "min_df", "max_df"),
+    "Tokenizer": ("num_words",),
+}
+# How a Keras `Tokenizer` is fitted and applied.
+FIT_METHODS = words("fit fit_on_texts")
+TRANSFORM_METHODS = words("transform inverse_transform texts_to_sequences texts_to_matrix")
 OVERSAMPLERS = words(
     "SMOTE SMOTENC SMOTEN ADASYN BorderlineSMOTE SVMSMOTE KMeansSMOTE RandomOverSampler "
     "SMOTEENN SMOTETomek"
@@ -126,6 +136,10 @@ SHUFFLABLE_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "GroupKFold", "Str
 EVAL_SET_KEYWORDS = frozenset(
     {"eval_set", "validation_data", "eval_X", "X_val", "valid_sets", "evals"}
 )
+# What makes a fit choose by its evaluation set (the epoch or the iteration with the best score):
+# keywords of the fit or the model, and callbacks (Keras, LightGBM).
+EARLY_STOPPING_KEYWORDS = words("early_stopping_rounds early_stopping use_best_model")
+EARLY_STOPPING_CALLBACKS = re.compile(r"EarlyStopping|early_stopping|ModelCheckpoint")
 # Calls that read back rows saved earlier (`pickle.load(handle)`).
 SOURCE_LOADERS = words("pickle.load joblib.load numpy.load dill.load cloudpickle.load")
 SOURCE_PREFIXES = ("read_", "load_", "fetch_", "make_", "loadtxt", "genfromtxt", "randn")

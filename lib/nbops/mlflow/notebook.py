@@ -180,11 +180,33 @@ def load_logged_model(uri: str) -> Any:
 
 @dataclass
 class Registration:
-    """What `register_if_passes` did: the version (if any), the alias and why."""
+    """What `register_if_passes` did: the version (if any), the alias and why, and the gate."""
 
     version: str | None
     alias: str | None
     reason: str
+    passed: bool = False
+    gate_metric: str = ""
+    gate_value: float | None = None  # the value judged: the metric, or its interval's bound
+    gate_threshold: float | None = None
+    greater_is_better: bool = True
+    uses_ci_low: bool = False
+    name: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        """The gate as `nbops.verdicts` reads it from verdicts.json."""
+        return {
+            "passed": self.passed,
+            "metric": self.gate_metric,
+            "value": self.gate_value,
+            "threshold": self.gate_threshold,
+            "greater_is_better": self.greater_is_better,
+            "uses_ci_low": self.uses_ci_low,
+            "registered_name": self.name if self.version else None,
+            "version": self.version,
+            "alias": self.alias,
+            "reason": self.reason,
+        }
 
 
 def register_if_passes(
@@ -196,32 +218,51 @@ def register_if_passes(
     gate_metric: str,
     gate_threshold: float,
     greater_is_better: bool = True,
+    use_ci_low: bool = False,
 ) -> Registration:
     """Register the logged model as `name`; alias it `challenger` only if its gate metric passes.
 
-    The printed line depends only on the metrics and the Configs, never on whether tracking is
-    on, so a reproduction (tracking off) shows the same output as the tracked run.
+    With `use_ci_low` the gate judges the pessimistic bound of the metric's 95% interval
+    (`<metric>_ci_low`, or `_ci_high` when lower is better) instead of the point value; the
+    printed line shows both. It depends only on the metrics and the Configs, never on whether
+    tracking is on, so a reproduction (tracking off) shows the same output as the tracked run.
     """
     if gate_metric not in metrics:
         known = ", ".join(sorted(metrics))
         raise KeyError(f"GATE_METRIC {gate_metric!r} is not a recorded metric; choose from {known}")
     value = float(metrics[gate_metric])
-    passed = value >= gate_threshold if greater_is_better else value <= gate_threshold
+    bound_name = f"{gate_metric}_ci_{'low' if greater_is_better else 'high'}"
+    if use_ci_low and bound_name not in metrics:
+        raise KeyError(f"the gate uses the interval's bound but {bound_name!r} is not recorded")
+    judged = float(metrics[bound_name]) if use_ci_low else value
+    passed = judged >= gate_threshold if greater_is_better else judged <= gate_threshold
     relation = (">=" if passed else "<") if greater_is_better else ("<=" if passed else ">")
-    verdict = f"{gate_metric}={value:.4f} {relation} GATE_THRESHOLD={gate_threshold}"
+    verdict = _gate_words(metrics, gate_metric, value, use_ci_low, bound_name, judged)
+    verdict += f" {relation} GATE_THRESHOLD={gate_threshold}"
+    gate = {
+        "passed": passed,
+        "gate_metric": gate_metric,
+        "gate_value": judged,
+        "gate_threshold": float(gate_threshold),
+        "greater_is_better": greater_is_better,
+        "uses_ci_low": use_ci_low,
+        "name": name,
+    }
     if not register:
         print(f"REGISTER_MODEL is False: not registered ({verdict})")
-        return Registration(None, None, f"not registered: REGISTER_MODEL is False ({verdict})")
+        return Registration(
+            None, None, f"not registered: REGISTER_MODEL is False ({verdict})", **gate
+        )
     if passed:
         print(f"gate passed ({verdict}): the registered version gets @{CHALLENGER}")
     else:
         print(f"gate failed ({verdict}): the registered version gets no alias")
     if model_info is None:
-        return Registration(None, None, f"not registered: tracking is off ({verdict})")
+        return Registration(None, None, f"not registered: tracking is off ({verdict})", **gate)
     if isinstance(model_info, PendingModel):
         entry = {"name": name, "model": model_info.name, "passed": passed, "verdict": verdict}
         transfer.add_pending_registration(_run_folder(), entry, "register: after log_model")
-        return Registration(None, None, f"{name}: registration pending ({verdict})")
+        return Registration(None, None, f"{name}: registration pending ({verdict})", **gate)
     try:
         version = _register(model_info.model_uri, name, passed, verdict)
     except Exception as exc:
@@ -230,10 +271,27 @@ def register_if_passes(
         reason = _give_up("register", exc)
         entry = {"name": name, "model_uri": model_info.model_uri, "passed": passed}
         transfer.add_pending_registration(_run_folder(), {**entry, "verdict": verdict}, reason)
-        return Registration(None, None, f"{name}: not registered ({reason}; {verdict})")
+        return Registration(None, None, f"{name}: not registered ({reason}; {verdict})", **gate)
     if not passed:
-        return Registration(version, None, f"{name} v{version} has no alias: {verdict}")
-    return Registration(version, CHALLENGER, f"{name} v{version} is @{CHALLENGER}: {verdict}")
+        return Registration(version, None, f"{name} v{version} has no alias: {verdict}", **gate)
+    reason = f"{name} v{version} is @{CHALLENGER}: {verdict}"
+    return Registration(version, CHALLENGER, reason, **gate)
+
+
+def _gate_words(
+    metrics: Mapping[str, float],
+    metric: str,
+    value: float,
+    uses_bound: bool,
+    bound: str,
+    judged: float,
+) -> str:
+    """The judged value for the printed line, with the metric's interval when recorded."""
+    low, high = metrics.get(f"{metric}_ci_low"), metrics.get(f"{metric}_ci_high")
+    interval = f" [{low:.4f}, {high:.4f}]" if low is not None and high is not None else ""
+    if uses_bound:
+        return f"{bound}={judged:.4f} ({metric}={value:.4f}{interval})"
+    return f"{metric}={value:.4f}{interval}"
 
 
 def _register(model_uri: str, name: str, passed: bool, verdict: str) -> str:

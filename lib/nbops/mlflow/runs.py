@@ -74,18 +74,31 @@ class Tracked:
 
 
 def start(
-    run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping[str, Any]
+    run_dir: Path,
+    runs_dir: Path,
+    root: Path,
+    record: Mapping,
+    params: Mapping[str, Any],
+    proceed: Callable[[], bool] = lambda: True,
 ) -> Tracked:
     """Open the MLflow run of `run_dir`; never raises for a tracking failure.
 
     A tracking server that does not answer in seconds is given up for this run: the run is
     opened in the embedded store instead (`nbops sync` pushes it later), with one warning line.
+
+    `proceed()` is asked once mlflow is loaded, before the store is opened (which creates and
+    migrates a new one): False leaves the store untouched (the run was interrupted meanwhile).
     """
     if not tracking_enabled():
         skipped = {"status": SKIPPED, "reason": f"{TRACKING_ENV}=off"}
         return Tracked(env={TRACKING_ENV: "off"}, tracking=skipped)
     uri, local = tracking_uri(runs_dir), default_tracking_uri(runs_dir)
     name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
+    import mlflow  # noqa: F401 - seconds of loading, before anything touches the store
+
+    if not proceed():  # interrupted while mlflow loaded: leave the store untouched
+        interrupted = {"status": SKIPPED, "reason": "interrupted before the MLflow run was opened"}
+        return Tracked(env={TRACKING_ENV: "off"}, tracking=interrupted)
     began = time.monotonic()
     try:
         return open_run(uri, name, run_dir, root, record, local)
@@ -123,7 +136,7 @@ def open_run(
     run_id = run.info.run_id
     env = {MLFLOW_URI_ENV: uri, MLFLOW_RUN_ID_ENV: run_id, MLFLOW_EXPERIMENT_ID_ENV: experiment_id}
     env.update(store.client_environment())
-    entry = {"tracking_uri": uri, "run_id": run_id}
+    entry = {"tracking_uri": uri, "run_id": run_id, "experiment_id": experiment_id}
     return Tracked(uri, run_id, experiment_id, env, entry, None, name, local)
 
 

@@ -206,7 +206,9 @@ def check_model_exists(model_uri: str, uri: str) -> None:
         hint = (
             f": promote a version first (make promote MODEL_NAME={name} VERSION=N)" if alias else ""
         )
-        raise BadInputError(f"cannot serve {model_uri}: {first_line(exc)}{hint}") from None
+        raise BadInputError(
+            f"cannot serve {model_uri}: {first_line(exc).rstrip('.')}{hint}"
+        ) from None
 
 
 def serve_ui(port: int, runs_dir: Path) -> int:
