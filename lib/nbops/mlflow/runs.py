@@ -107,12 +107,12 @@ def start(
         reason = describe(exc)
     gave_up = {"gave_up_after_s": round(time.monotonic() - began, 3)}
     if uri != local:
+        warn(f"{_server_failed(uri, reason)}; {_kept_in(local)}")  # said at once
         try:
             tracked = open_run(local, name, run_dir, root, record, local)
         except Exception as exc:
             reason = f"{reason}; embedded store: {describe(exc)}"
         else:
-            warn(f"{_server_failed(uri, reason)}; {_kept_in(local)}")
             tracked.tracking = {"status": SKIPPED, "reason": reason, "server": uri, **gave_up}
             return tracked
     warn(f"MLflow tracking failed at start ({reason}); the run goes on untracked")
@@ -395,7 +395,8 @@ def warn(message: str) -> None:
 
 def _server_failed(uri: str | None, reason: str) -> str:
     said = reason.startswith("tracking server ")  # TrackingUnreachableError's own sentence
-    return reason if said else f"tracking server {uri} failed ({reason})"
+    what = "tracking server" if store.is_server(uri or "") else "tracking store"
+    return reason if said else f"{what} {uri} failed ({reason})"
 
 
 def _kept_in(local: str | None) -> str:
