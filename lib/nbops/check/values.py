@@ -59,6 +59,7 @@ class Value:
 
 
 OTHER = Value()
+MODULE = Value("module")  # an imported module: calls on it are library calls
 
 
 def union(*values: Value, roles: bool = True) -> Value:
