@@ -10,7 +10,7 @@ from nbops.check import vocabulary as v
 from nbops.check.fitting import confirmed
 from nbops.check.rows import carved
 from nbops.check.state import State
-from nbops.check.values import OTHER, STATISTIC, Value, union
+from nbops.check.values import OTHER, STATISTIC, Kind, Value, union
 
 
 class Binding:
@@ -31,7 +31,7 @@ class Binding:
 
     def bind_many(self, targets: list[ast.expr], value: Value) -> None:
         """Unpack `value` into several targets (split results by position and name)."""
-        if value.kind == "split":
+        if value.kind == Kind.SPLIT:
             for index, target in enumerate(targets):
                 self.bind(target, self.split_part(value, index, len(targets), target))
         elif len(value.parts) == len(targets):
@@ -48,14 +48,14 @@ class Binding:
         arrays = split.parts
         source = arrays[index // 2] if len(arrays) * 2 == count else union(*arrays)
         rows = frozenset(f"{row}/{split.name}{role}" for row in source.rows)
-        return Value("data", frozenset({role}), source.taints, born=self.state.step, rows=rows)
+        return Value(Kind.DATA, frozenset({role}), source.taints, born=self.state.step, rows=rows)
 
     def named(self, target: ast.Name, value: Value) -> Value:
         """`value` bound to `target`: full data named `train`/`test` becomes that split."""
         role = v.role_from_name(target.id)
-        if value.kind == "data" and role and self.sliced:  # `valid = X_train[1200:]`
+        if value.kind == Kind.DATA and role and self.sliced:  # `valid = X_train[1200:]`
             self.state.record(f.ROWS_DIVIDED, self.state.where(target))
-        if value.kind == "data" and value.roles == {v.FULL} and role:
+        if value.kind == Kind.DATA and value.roles == {v.FULL} and role:
             if self.fresh:  # read straight from a file: train.csv is the labelled data; one
                 # read may hold both parts (`(x_train, y_train), (x_test, y_test) = load_data()`)
                 value = carved(value, v.LABELLED if role == v.TRAIN else role)
@@ -67,14 +67,14 @@ class Binding:
                     value = replace(value, roles=frozenset({v.LABELLED}))
             if value.origin:
                 self.check_overlap(value.origin, role, target)
-        elif value.kind == "data" and not value.roles and role and self.sliced:
+        elif value.kind == Kind.DATA and not value.roles and role and self.sliced:
             # rows of unknown origin cut into a named part (`train = scaled[:n]`): a split, so
             # steps on the rows before it saw the other part too
             value = carved(confirmed(value), role)
-        elif value.kind == "data" and value.roles == {v.LABELLED} and role in v.HELD_OUT:
+        elif value.kind == Kind.DATA and value.roles == {v.LABELLED} and role in v.HELD_OUT:
             value = carved(value, role)  # held-out rows carved out of the labelled data
             self.state.record(f.ROWS_DIVIDED, self.state.where(target))
-        return replace(value, born=self.state.step) if value.kind == "data" else value
+        return replace(value, born=self.state.step) if value.kind == Kind.DATA else value
 
     def check_overlap(self, source: str, role: str, target: ast.Name) -> None:
         """Train and test both drawn with `.sample()` from the same rows."""
@@ -91,7 +91,11 @@ class Binding:
         if not isinstance(base, ast.Name):
             return
         owner = self.env.get(base.id, OTHER)
-        if isinstance(target, ast.Attribute) and target.value is base and owner.kind == "instance":
+        if (
+            isinstance(target, ast.Attribute)
+            and target.value is base
+            and owner.kind == Kind.INSTANCE
+        ):
             self.state.attributes[owner.name, target.attr] = value  # `self.folds = KFold(5)`
             return
         if isinstance(target, ast.Subscript):
@@ -101,9 +105,12 @@ class Binding:
                     value, taints=frozenset(t for t in value.taints if t.kind != STATISTIC)
                 )
         old = self.env.get(base.id, OTHER)
-        if old.kind == "data" or value.kind == "data":
+        if old.kind == Kind.DATA or value.kind == Kind.DATA:
             self.env[base.id] = replace(
-                old, kind="data", roles=old.roles or value.roles, taints=old.taints | value.taints
+                old,
+                kind=Kind.DATA,
+                roles=old.roles or value.roles,
+                taints=old.taints | value.taints,
             )
 
     def _single_cell(self, target: ast.Subscript) -> bool:
@@ -118,4 +125,4 @@ class Binding:
         row = index.elts[0]
         if isinstance(row, ast.Constant):
             return True
-        return isinstance(row, ast.Name) and self.env.get(row.id, OTHER).kind != "data"
+        return isinstance(row, ast.Name) and self.env.get(row.id, OTHER).kind != Kind.DATA

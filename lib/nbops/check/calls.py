@@ -17,6 +17,7 @@ from nbops.check.state import State
 from nbops.check.values import (
     OTHER,
     RESAMPLE,
+    Kind,
     Value,
     argument,
     contains,
@@ -44,7 +45,7 @@ class Calls(Fitting, Scoring):
         if name in v.CV_FUNCTIONS:
             self.training(node, argument(args, kwargs, 1, "X"), cross_validated=True)
             estimator = argument(args, kwargs, 0, "estimator")
-            if estimator.kind in ("model", "search"):  # its folds are held out in turn
+            if estimator.kind in (Kind.MODEL, Kind.SEARCH):  # its folds are held out in turn
                 where = self.state.where(node)
                 self.state.record(f.SCORED_ON_HELD_OUT_ROWS, where, model=estimator.ident)
         elif name in v.EVAL_FUNCTIONS or name.endswith(v.EVAL_SUFFIXES):
@@ -57,64 +58,64 @@ class Calls(Fitting, Scoring):
             return self.statistic(node, name, data)
         elif name in v.SCALING_FUNCTIONS or (name == "cut" and _counted_bins(node)):
             return self.transformed(
-                self.fit(node, Value("transformer", name=f"{name}()"), data), data
+                self.fit(node, Value(Kind.TRANSFORMER, name=f"{name}()"), data), data
             )
         if name in v.PIPELINES or name in v.TRANSFORMERS:
             steps = [*args, *kwargs.values()]
-            if any(contains(step, "model") for step in steps):
-                return Value("model", name=name, ident=id(node))
-            has_transformer = any(contains(step, "transformer") for step in steps)
-            kind = "transformer" if name in v.TRANSFORMERS or has_transformer else "model"
+            if any(contains(step, Kind.MODEL) for step in steps):
+                return Value(Kind.MODEL, name=name, ident=id(node))
+            has_transformer = any(contains(step, Kind.TRANSFORMER) for step in steps)
+            kind = Kind.TRANSFORMER if name in v.TRANSFORMERS or has_transformer else Kind.MODEL
             vocabulary = _vocabulary_only(node, name, steps)
             return Value(kind, name=name, ident=id(node), vocabulary_only=vocabulary)
         if v.EARLY_STOPPING_CALLBACKS.search(name) and _stops_on_best(node, name):
-            return Value("callback", name=name)
+            return Value(Kind.CALLBACK, name=name)
         if name in v.FRAME_CLASSES and not args and "data" not in kwargs:
             # `points = pd.DataFrame()` filled column by column: rows of its own
-            return Value("data", rows=frozenset({self.state.token("s")}))
+            return Value(Kind.DATA, rows=frozenset({self.state.token("s")}))
         if name[:1].isupper():
             features = argument(args, kwargs, 0, "data")
             return self.constructor(node, name, qualname, data, features)
         loads = v.reads_rows(name) or (qualname or "") in v.SOURCE_LOADERS
-        if loads and data.kind != "data":
-            return Value("data", frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
+        if loads and data.kind != Kind.DATA:
+            return Value(Kind.DATA, frozenset({v.FULL}), rows=frozenset({self.state.token("s")}))
         if name == "merge":  # `pd.merge(left, right)`, also by keyword
             tables = [argument(args, kwargs, 0, "left"), argument(args, kwargs, 1, "right")]
-            return _merged(tables) if all(t.kind == "data" for t in tables) else data
-        arrays = tuple(replace(arg, parts=()) for arg in args if arg.kind == "data")
+            return _merged(tables) if all(t.kind == Kind.DATA for t in tables) else data
+        arrays = tuple(replace(arg, parts=()) for arg in args if arg.kind == Kind.DATA)
         if len(arrays) > 1:  # `X, y = shuffle(X, y)`: one result per array, in order
             return replace(data, parts=arrays)
-        return data if data.kind == "data" else OTHER
+        return data if data.kind == Kind.DATA else OTHER
 
     def constructor(
         self, node: ast.Call, name: str, qualname, data: Value, features: Value
     ) -> Value:
         """A class call: estimators become objects, anything else built from data stays data."""
         if name in v.NOTE_ONLY:
-            return Value("transformer", name=name, ident=id(node), vocabulary_only=True)
+            return Value(Kind.TRANSFORMER, name=name, ident=id(node), vocabulary_only=True)
         if name == "Tokenizer" and (qualname or "").split(".")[0] in v.KERAS_LIBRARIES:
             vocabulary = _vocabulary_only(node, name, [])
-            return Value("transformer", name=name, ident=id(node), vocabulary_only=vocabulary)
+            return Value(Kind.TRANSFORMER, name=name, ident=id(node), vocabulary_only=vocabulary)
         if v.EARLY_STOPPING_CALLBACKS.search(name) and _stops_on_best(node, name):
-            return Value("callback", name=name)
+            return Value(Kind.CALLBACK, name=name)
         if name in v.OVERSAMPLERS:
-            return Value("resampler", name=name, ident=id(node))
+            return Value(Kind.RESAMPLER, name=name, ident=id(node))
         if name in v.BOOSTER_DATA and (qualname or "").split(".")[0] in v.BOOSTING_LIBRARIES:
             return features  # `lgb.Dataset(X, label=y)`: X's rows, as `fit(X, y)` takes them
         if name in v.SEARCHES or name.endswith("SearchCV"):
-            return Value("search", name=name, ident=id(node))
+            return Value(Kind.SEARCH, name=name, ident=id(node))
         shuffled = name in v.SHUFFLED_SPLITTERS or (
             name in v.SHUFFLABLE_SPLITTERS and literal(node, "shuffle") not in (None, False)
         )
         if shuffled:
             self.shuffled_on_time(node, f"{name}()")
         if name.endswith(("Split", "KFold")):
-            return Value("splitter", name=name)
+            return Value(Kind.SPLITTER, name=name)
         if v.is_model_class(name, qualname) and not name.endswith("Display"):
             if any(k.arg in v.EARLY_STOPPING_KEYWORDS for k in node.keywords):
                 self.state.stopping_models.add(id(node))
-            return Value("model", name=name, ident=id(node))
-        return data if data.kind == "data" else OTHER
+            return Value(Kind.MODEL, name=name, ident=id(node))
+        return data if data.kind == Kind.DATA else OTHER
 
     def boosted(self, node: ast.Call, name: str, library: str, args: list, kwargs: dict) -> Value:
         """`lgb.train(params, dtrain, ...)`, `xgb.cv(params, dtrain)`: a booster trained (or
@@ -126,7 +127,7 @@ class Calls(Fitting, Scoring):
         evals = v.BOOSTER_EVAL_SETS.get(library)
         if evals and len(args) > 3:
             kwargs = {**kwargs, evals: args[3]}
-        booster = Value("model", name=f"{library}.{name}", ident=id(node))
+        booster = Value(Kind.MODEL, name=f"{library}.{name}", ident=id(node))
         trained = self.training(node, data, name == "cv", booster, kwargs)
         return trained if name == "train" else OTHER
 
@@ -135,12 +136,12 @@ class Calls(Fitting, Scoring):
         if literal(node, "shuffle") is not False:
             self.shuffled_on_time(node, f"{name}()")
         self.state.record(f.ROWS_DIVIDED, self.state.where(node))
-        given = [self.held_data(arg) if arg.kind == "instance" else arg for arg in args]
-        arrays = tuple(confirmed(arg) for arg in given if arg.kind == "data")
+        given = [self.held_data(arg) if arg.kind == Kind.INSTANCE else arg for arg in args]
+        arrays = tuple(confirmed(arg) for arg in given if arg.kind == Kind.DATA)
         steps = {t for array in arrays for t in array.taints if t.kind == RESAMPLE}
         for step in sorted(steps, key=lambda s: (s.cell, s.line, s.col)):
             self.state.record(f.RESAMPLED_BEFORE_SPLIT, (step.cell, step.line, step.col), step=step)
-        return Value("split", parts=arrays, name=self.state.token(""))
+        return Value(Kind.SPLIT, parts=arrays, name=self.state.token(""))
 
     def held_data(self, instance: Value) -> Value:
         """The data an instance of the notebook's own class holds in its attributes (a torch
@@ -171,52 +172,52 @@ class Calls(Fitting, Scoring):
         first = argument(args, kwargs, 0, "X")
         if first is OTHER:  # Keras: `fit(x=...)`, `fit_generator(generator=...)`
             first = kwargs.get("x", kwargs.get("generator", OTHER))
-        if attr in v.FIT_METHODS and receiver.kind == "transformer":
+        if attr in v.FIT_METHODS and receiver.kind == Kind.TRANSFORMER:
             return self.fit(node, receiver, first)
-        if attr in v.TRAIN_METHODS and receiver.kind in ("model", "search", "other"):
-            trained = self.training(node, first, receiver.kind == "search", receiver, kwargs)
-            return trained if trained.kind != "other" else OTHER
-        if attr == "fit_transform" and receiver.kind == "transformer":
+        if attr in v.TRAIN_METHODS and receiver.kind in (Kind.MODEL, Kind.SEARCH, Kind.OTHER):
+            trained = self.training(node, first, receiver.kind == Kind.SEARCH, receiver, kwargs)
+            return trained if trained.kind != Kind.OTHER else OTHER
+        if attr == "fit_transform" and receiver.kind == Kind.TRANSFORMER:
             fitted = self.fit(node, receiver, first)
             return self.transformed(fitted, first)
-        if attr in v.TRANSFORM_METHODS and receiver.kind == "transformer":
+        if attr in v.TRANSFORM_METHODS and receiver.kind == Kind.TRANSFORMER:
             return self.transformed(receiver, first)
         if attr in ("fit_resample", "fit_sample") and receiver.name in v.UNDERSAMPLERS:
             return _undersampled(first)
         if attr in ("fit_resample", "fit_sample"):
             return self.resampled(node, f"{receiver.name or 'resampler'} oversampling", first, args)
-        if attr in v.PREDICT_METHODS and receiver.kind in ("model", "search"):
+        if attr in v.PREDICT_METHODS and receiver.kind in (Kind.MODEL, Kind.SEARCH):
             predictions = attr in v.PREDICTIONS_ONLY
             self.scored(node, receiver, first, predictions)
             if not predictions:
                 return OTHER
             state = self.state
-            if first.kind != "data" or id(node) in state.unscored:
+            if first.kind != Kind.DATA or id(node) in state.unscored:
                 return first
             return own_predictions(receiver, first)
-        if attr in v.GRADIENT_METHODS and receiver.kind == "data":  # `loss.backward()`
+        if attr in v.GRADIENT_METHODS and receiver.kind == Kind.DATA:  # `loss.backward()`
             self.training(node, receiver, cross_validated=False)
             return OTHER
-        if attr == "split" and receiver.kind == "splitter":
+        if attr == "split" and receiver.kind == Kind.SPLITTER:
             self.folded(node)
             return OTHER
         if attr in v.CONTAINER_VIEWS and receiver.parts:  # `models.items()`: the same objects
             return receiver
-        if receiver.kind != "data":
+        if receiver.kind != Kind.DATA:
             return union(*args, *kwargs.values())
         return self.data_method(node, attr, receiver, args, kwargs)
 
     def data_method(self, node: ast.Call, attr: str, frame: Value, args, kwargs) -> Value:
         """A pandas/numpy method: the rows stay the receiver's; arguments add their taints."""
         extra = union(*args, *kwargs.values())
-        if attr == "align" and args and args[0].kind == "data":  # `a, b = a.align(b)`
+        if attr == "align" and args and args[0].kind == Kind.DATA:  # `a, b = a.align(b)`
             return replace(frame, parts=(replace(frame, parts=()), replace(args[0], parts=())))
         if attr in v.STATISTICS or (attr in ("transform", "agg", "aggregate") and _stat_arg(node)):
             if literal(node, "axis") in (1, "columns") or _of_missingness(node):
                 return replace(frame, taints=frame.taints | extra.taints, parts=(), origin="")
             return self.statistic(node, attr, frame)
         other = argument(args, kwargs, 0, MERGED_TABLE.get(attr, ""))
-        if attr in MERGED_TABLE and other.kind == "data":  # `a.merge(b)`, `a.join(other=b)`
+        if attr in MERGED_TABLE and other.kind == Kind.DATA:  # `a.merge(b)`, `a.join(other=b)`
             return _merged([frame, other])
         roles = frame.roles | extra.roles if attr in v.ROW_COMBINERS else frame.roles
         result = replace(frame, roles=roles, taints=frame.taints | extra.taints, parts=())
@@ -242,7 +243,7 @@ def _merged(tables: list[Value]) -> Value:
     """`pd.merge(lookup, train)`: the rows are the examples of the table that is a split or the
     labelled data; a lookup table joined into both train and test adds columns, not examples."""
     joined = union(*tables)
-    examples = [t for t in tables[:2] if t.kind == "data" and t.roles - {v.FULL}]
+    examples = [t for t in tables[:2] if t.kind == Kind.DATA and t.roles - {v.FULL}]
     if len(examples) == 1:
         return replace(joined, rows=examples[0].rows, parts=())
     return replace(joined, parts=())
@@ -261,7 +262,7 @@ def _vocabulary_only(node: ast.Call, name: str, steps: list[Value]) -> bool:
 
 def _transformers(value: Value) -> list[Value]:
     """The transformers a value is or holds."""
-    own = [value] if value.kind == "transformer" else []
+    own = [value] if value.kind == Kind.TRANSFORMER else []
     return own + [t for part in value.parts for t in _transformers(part)]
 
 

@@ -9,7 +9,7 @@ from nbops.check import vocabulary as v
 from nbops.check.rows import subset_index
 from nbops.check.scoring import cluster_labels
 from nbops.check.state import State
-from nbops.check.values import MODULE, OTHER, Value, literal, union
+from nbops.check.values import MODULE, OTHER, Kind, Value, literal, union
 
 
 class Expressions:
@@ -30,13 +30,13 @@ class Expressions:
             return self.call(node)
         if isinstance(node, ast.Attribute):
             base = self.eval(node.value)
-            if base.kind == "data" and node.attr in v.SIZE_ATTRIBUTES:
+            if base.kind == Kind.DATA and node.attr in v.SIZE_ATTRIBUTES:
                 return OTHER  # `X.shape[1]`: a number, not rows (a Keras `Input(shape=...)`)
-            if base.kind == "instance":  # `self.estimator`: an attribute, not the object itself
+            if base.kind == Kind.INSTANCE:  # `self.estimator`: an attribute, not the object itself
                 return self.state.attributes.get((base.name, node.attr), OTHER)
-            if base.kind == "model" and node.attr == v.CLUSTER_LABELS:
+            if base.kind == Kind.MODEL and node.attr == v.CLUSTER_LABELS:
                 return cluster_labels(base)
-            return base if base.kind != "module" else MODULE
+            return base if base.kind != Kind.MODULE else MODULE
         if isinstance(node, ast.Subscript):
             return self.subscript(node)
         if isinstance(node, ast.Tuple | ast.List | ast.Set):
@@ -66,34 +66,36 @@ class Expressions:
         receiver = self.eval(func.value) if isinstance(func, ast.Attribute) else None
         args = [self.eval(arg) for arg in node.args]
         kwargs = {k.arg or "**": self.eval(k.value) for k in node.keywords}
-        if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "function":
+        if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == Kind.FUNCTION:
             return self.invoke(self.env[func.id], node, args, kwargs)
-        if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == "class":
-            instance = Value("instance", name=func.id)
+        if isinstance(func, ast.Name) and self.env.get(func.id, OTHER).kind == Kind.CLASS:
+            instance = Value(Kind.INSTANCE, name=func.id)
             init = f"{func.id}.__init__"
             if init in self.state.functions:  # sets the instance's attributes
-                self.invoke(Value("function", name=init), None, [instance, *args], kwargs)
+                self.invoke(Value(Kind.FUNCTION, name=init), None, [instance, *args], kwargs)
             return instance
-        if receiver is not None and receiver.kind == "instance":
+        if receiver is not None and receiver.kind == Kind.INSTANCE:
             method = f"{receiver.name}.{func.attr}"
             if method in self.state.functions:  # `stacker.fit_predict(X, y, T)` of a user class
-                return self.invoke(Value("function", name=method), None, [receiver, *args], kwargs)
+                return self.invoke(
+                    Value(Kind.FUNCTION, name=method), None, [receiver, *args], kwargs
+                )
             receiver = OTHER  # an inherited method (`BaseEstimator.fit`): an unknown object's
         if (
             receiver is not None
-            and receiver.kind == "data"
+            and receiver.kind == Kind.DATA
             and func.attr in v.APPLY_METHODS
             and literal(node, "axis") not in (1, "columns")  # row by row: a row's own figures
         ):
-            applied = [self.applied(a, receiver) for a in args if a.kind == "function"]
+            applied = [self.applied(a, receiver) for a in args if a.kind == Kind.FUNCTION]
             receiver = union(receiver, *applied) if applied else receiver
             receiver = self.applied_library(node, receiver)
         if receiver is not None and func.attr in v.CONTAINER_FILLERS:
             self.filled(func.value, receiver, args)
-        if receiver is not None and receiver.kind != "module":
+        if receiver is not None and receiver.kind != Kind.MODULE:
             result = self.calls.method(node, func.attr, receiver, args, kwargs)
             inplace = func.attr in v.INPLACE_METHODS and literal(node, "inplace") is True
-            if receiver.kind == "data" and inplace and result.kind == "data":
+            if receiver.kind == Kind.DATA and inplace and result.kind == Kind.DATA:
                 self.merge_into(func.value, result)
             return result
         qualname = self.nb.qualname(func)
@@ -106,9 +108,9 @@ class Expressions:
         """`rows.append(frame[i:j])`: a list filled with data holds its steps from now on (not
         its rows: which rows went in is not known)."""
         added = union(*args)
-        if added.kind != "data" or not isinstance(container, ast.Name):
+        if added.kind != Kind.DATA or not isinstance(container, ast.Name):
             return
-        if before.kind == "data":
+        if before.kind == Kind.DATA:
             held = replace(before, taints=before.taints | added.taints)
         else:
             held = replace(added, parts=(), origin="", rows=frozenset())
@@ -137,7 +139,7 @@ class Expressions:
         is_int = isinstance(index, ast.Constant) and isinstance(index.value, int)
         if base.parts and is_int and -len(base.parts) <= index.value < len(base.parts):
             return base.parts[index.value]
-        if base.kind != "data":
+        if base.kind != Kind.DATA:
             return base
         if is_int:
             # `X_train[1]`, `frame.iloc[2]`: one example (a demonstration), not rows to score

@@ -13,6 +13,7 @@ from nbops.check.values import (
     RESAMPLE,
     STATISTIC,
     VOCABULARY,
+    Kind,
     Step,
     Value,
 )
@@ -53,7 +54,7 @@ class Fitting:
     def transformed(self, transformer: Value, data: Value) -> Value:
         """The output of a fitted transformer carries its fit's step."""
         taints = data.taints | ({transformer.fit_taint} if transformer.fit_taint else set())
-        return Value("data", data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
+        return Value(Kind.DATA, data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
 
     def resampled(self, node: ast.Call, what: str, data: Value, parts) -> Value:
         """Oversampling: of the held-out rows, or of rows not yet split (a step)."""
@@ -64,7 +65,7 @@ class Fitting:
                 self.state.record(f.RESAMPLED_HELD_OUT, self.state.where(node), subject=what)
         elif data.roles & {v.FULL, v.TEST, v.LABELLED}:
             taints.add(self.state.step_at(RESAMPLE, node, what, data, _rows(data.roles)))
-        out = Value("data", data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
+        out = Value(Kind.DATA, data.roles, frozenset(taints), born=self.state.step, rows=data.rows)
         return replace(out, parts=(out, out)) if isinstance(parts, list) else out
 
 

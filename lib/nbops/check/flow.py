@@ -19,7 +19,7 @@ from nbops.check.expressions import Expressions
 from nbops.check.facts import Fact
 from nbops.check.rows import is_source, subset_index, time_ordered
 from nbops.check.state import Loop, State
-from nbops.check.values import OTHER, Value, union
+from nbops.check.values import OTHER, Kind, Value, union
 
 MAX_LOOP_FRAMES = 4  # a loop over this many named frames runs once per frame
 MAX_CALL_DEPTH = 3  # user functions calling user functions are followed this deep
@@ -136,7 +136,7 @@ class Flow(Binding, Expressions):
             mine = into.get(name)
             if mine is None:
                 into[name] = value
-            elif mine.kind == value.kind == "data" and not value.taints <= mine.taints:
+            elif mine.kind == value.kind == Kind.DATA and not value.taints <= mine.taints:
                 into[name] = replace(mine, taints=mine.taints | value.taints)
 
     def remember_frames(self, targets: list[ast.expr], value: ast.List | ast.Tuple) -> None:
@@ -151,14 +151,14 @@ class Flow(Binding, Expressions):
     def define(self, name: str, node: ast.AST) -> Value:
         """A function or lambda: remembered with its cell, run when it is called."""
         self.state.functions[name] = (node, self.state.cell)
-        return Value("function", name=name)
+        return Value(Kind.FUNCTION, name=name)
 
     def define_class(self, node: ast.ClassDef) -> Value:
         """A class: its methods are remembered as `Class.method`, run when called on an instance."""
         for item in node.body:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.define(f"{node.name}.{item.name}", item)
-        return Value("class", name=node.name)
+        return Value(Kind.CLASS, name=node.name)
 
     def invoke(self, function: Value, node: ast.Call | None, args: list, kwargs: dict) -> Value:
         """Run a user function's body on the abstract arguments; mutations of frames passed by
@@ -198,7 +198,11 @@ class Flow(Binding, Expressions):
             if not isinstance(argument, ast.Name) or argument.id not in self.env:
                 continue
             before, after = self.env[argument.id], scope.get(name, OTHER)
-            if before.kind == "data" and after.kind == "data" and after.taints - before.taints:
+            if (
+                before.kind == Kind.DATA
+                and after.kind == Kind.DATA
+                and after.taints - before.taints
+            ):
                 self.env[argument.id] = replace(before, taints=before.taints | after.taints)
 
     def loop(self, target: ast.expr | None, iterable: ast.expr | None, body) -> None:
@@ -212,7 +216,7 @@ class Flow(Binding, Expressions):
                 self.bind(target, self.env[member])
                 body()
                 changed = self.env.get(target.id, OTHER)
-                if changed.kind == "data":
+                if changed.kind == Kind.DATA:
                     frame_value = self.env[member]
                     taints = frame_value.taints | changed.taints
                     self.env[member] = replace(frame_value, taints=taints)
@@ -232,7 +236,7 @@ class Flow(Binding, Expressions):
             names = self.state.aliases.get(iterable.id, ())
         else:
             return ()
-        frames = [self.env.get(name, OTHER).kind == "data" for name in names]
+        frames = [self.env.get(name, OTHER).kind == Kind.DATA for name in names]
         return names if names and all(frames) and len(names) <= MAX_LOOP_FRAMES else ()
 
     def element(self, items: Value) -> Value:

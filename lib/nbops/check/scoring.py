@@ -11,6 +11,7 @@ from nbops.check.fitting import REFIT, UNCONFIRMED, confirmed_rows, folded_by_cv
 from nbops.check.state import State
 from nbops.check.values import (
     OTHER,
+    Kind,
     Value,
     held_out,
     literal,
@@ -35,7 +36,7 @@ class Scoring:
         if cross_validated:
             state.record(f.ROWS_DIVIDED, state.where(node))
         # the fold scores are the result (not a search choosing settings for a later refit)
-        folds_scored = cross_validated and (model is None or model.kind != "search")
+        folds_scored = cross_validated and (model is None or model.kind != Kind.SEARCH)
         if cross_validated or data.roles & v.TRAINING:
             for step in sorted(data.taints, key=lambda t: (t.cell, t.line, t.col)):
                 if step.rows in UNCONFIRMED and not (folds_scored and folded_by_cv(step)):
@@ -48,16 +49,21 @@ class Scoring:
                 state.record(f.STEP_REACHES_TRAINING, place, step=step, reached=(cell, line))
         # a search, or an estimator choosing its settings by internal CV (`LassoCV`): its folds
         # are held out in turn
-        if model is not None and (model.kind == "search" or model.name.endswith("CV")):
+        if model is not None and (model.kind == Kind.SEARCH or model.name.endswith("CV")):
             state.record(f.SCORED_ON_HELD_OUT_ROWS, state.where(node), model=model.ident)
-        if model is not None and model.kind == "search" and data.roles and data.roles <= {v.TEST}:
+        if (
+            model is not None
+            and model.kind == Kind.SEARCH
+            and data.roles
+            and data.roles <= {v.TEST}
+        ):
             state.record(f.SEARCH_ON_TEST, state.where(node), subject=model.name)
         for keyword, value in (kwargs or {}).items():
             if keyword in v.EVAL_SET_KEYWORDS and v.TEST in value.roles:
                 state.record(f.TEST_AS_EVAL_SET, state.where(node), subject=keyword)
                 if self.stops_early(node, model, kwargs):
                     state.record(f.STOPS_ON_EVAL_SET, state.where(node), subject=keyword)
-        if model is None or model.kind not in ("model", "search"):
+        if model is None or model.kind not in (Kind.MODEL, Kind.SEARCH):
             return model or OTHER
         pending = frozenset(s for s in data.taints if s.rows in UNCONFIRMED)
         rows = data.rows | model.trained if model.name in v.KERAS_MODELS else data.rows
@@ -73,7 +79,7 @@ class Scoring:
         early stopping by keyword or callback, a model built to stop early, CatBoost's default."""
         if any(k.arg in v.EARLY_STOPPING_KEYWORDS for k in node.keywords):
             return literal(node, "use_best_model") is not False
-        if _holds(kwargs.get("callbacks", OTHER), "callback"):
+        if _holds(kwargs.get("callbacks", OTHER), Kind.CALLBACK):
             return True
         if model is not None and model.ident in self.state.stopping_models:
             return True
@@ -122,7 +128,7 @@ class Scoring:
         for frame in state.loops:
             if data.born < frame.start:
                 frame.test_scores.append(place)
-        if model.kind in ("model", "search") and not model.name.startswith("Dummy"):
+        if model.kind in (Kind.MODEL, Kind.SEARCH) and not model.name.startswith("Dummy"):
             # candidates on test rows of this dataset: each model built and trained apart (a
             # refit on another feature set counts); scores on another dataset are another matter
             dataset = frozenset(row.split("/", 1)[0] for row in data.rows) or frozenset({"?"})
@@ -136,7 +142,7 @@ class Scoring:
         (`accuracy_score(y, model.predict(X))`, `accuracy_score(y, kmeans.labels_)`): the model
         is scored on the rows it was fitted on."""
         for value in values:
-            if value.kind == "data" and value.clustered_by:
+            if value.kind == Kind.DATA and value.clustered_by:
                 where = self.state.where(node)
                 model = self.state.trained_models.get(value.clustered_by, 0)
                 subject = value.clustered_by
@@ -145,7 +151,7 @@ class Scoring:
 
 def cluster_labels(model: Value) -> Value:
     """`kmeans.labels_`: the labels a clustering model gave the rows it was fitted on."""
-    return own_predictions(model, Value("data", rows=model.trained))
+    return own_predictions(model, Value(Kind.DATA, rows=model.trained))
 
 
 def own_predictions(model: Value, data: Value) -> Value:
@@ -162,6 +168,6 @@ def _contains(rows: frozenset[str], inner: frozenset[str]) -> bool:
     return all(any(within(row, other) for other in rows) for row in inner)
 
 
-def _holds(value: Value, kind: str) -> bool:
+def _holds(value: Value, kind: Kind) -> bool:
     """Whether a value is of `kind` or holds one (`callbacks=[stop, checkpoint]`)."""
     return value.kind == kind or any(_holds(part, kind) for part in value.parts)
