@@ -128,14 +128,17 @@ class Scoring:
         for frame in state.loops:
             if data.born < frame.start:
                 frame.test_scores.append(place)
-        if model.kind in (Kind.MODEL, Kind.SEARCH) and not model.name.startswith("Dummy"):
-            # candidates on test rows of this dataset: each model built and trained apart (a
-            # refit on another feature set counts); scores on another dataset are another matter
-            dataset = frozenset(row.split("/", 1)[0] for row in data.rows) or frozenset({"?"})
-            candidates = state.candidates.setdefault(dataset, {})
-            candidates.setdefault((model.ident, model.trained_at), model.name)
-            if len(candidates) > 1 and not state.loops:
-                state.record(f.TEST_SCORES_CANDIDATES, place, subject=model.name)
+        if model.kind in (Kind.MODEL, Kind.SEARCH):
+            trained, looped = model.trained_at, bool(state.loops)
+            state.record(
+                f.MODEL_SCORED_ON_TEST,
+                place,
+                subject=model.name,
+                model=model.ident,
+                reached=trained,
+                rows=data.rows,
+                looped=looped,
+            )
 
     def own_predictions_scored(self, node: ast.Call, values: list[Value]) -> None:
         """A supervised metric of a model's predictions for its own training rows

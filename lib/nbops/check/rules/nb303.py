@@ -49,7 +49,8 @@ def test_set_selection(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic
     """
     facts = notebook_facts(nb)
     stopping = {fact.place for fact in facts if fact.kind == f.STOPS_ON_EVAL_SET}
-    found = (fact for fact in facts if _counts(fact, stopping))
+    second = set(_second_candidates(facts))
+    found = (fact for fact in facts if fact in second or _counts(fact, stopping))
     yield from one_per_place("NB303", ((fact, MESSAGES[fact.kind](fact)) for fact in found))
 
 
@@ -58,7 +59,22 @@ def _counts(fact: Fact, stopping: set[tuple[int, int, int]]) -> bool:
     only when the fit stops early on it."""
     if fact.kind == f.TEST_AS_EVAL_SET:
         return fact.place in stopping
-    return fact.kind in MESSAGES
+    return fact.kind in (f.TEST_SCORES_LOOP, f.SEARCH_ON_TEST)
+
+
+def _second_candidates(facts: tuple[Fact, ...]) -> Iterator[Fact]:
+    """Scores on test rows of a dataset once two candidates were scored on them: models built
+    or trained apart (a refit on another feature set counts), a `Dummy*` baseline aside; scores
+    inside a loop count as candidates but are the loop's finding (TEST_SCORES_LOOP)."""
+    candidates: dict[frozenset[str], set[tuple[int, tuple[int, int]]]] = {}
+    for fact in facts:
+        if fact.kind != f.MODEL_SCORED_ON_TEST or fact.subject.startswith("Dummy"):
+            continue
+        dataset = frozenset(row.split("/", 1)[0] for row in fact.rows) or frozenset({"?"})
+        seen = candidates.setdefault(dataset, set())
+        seen.add((fact.model, fact.reached))
+        if len(seen) > 1 and not fact.looped:
+            yield fact
 
 
 MESSAGES = {
@@ -66,7 +82,7 @@ MESSAGES = {
         "the test split scores every candidate fitted in this loop: "
         "compare candidates by cross-validation on the training split, score test once"
     ),
-    f.TEST_SCORES_CANDIDATES: lambda fact: (
+    f.MODEL_SCORED_ON_TEST: lambda fact: (
         f"a second candidate model ({fact.subject}) is scored on the test split: "
         "choose by cross-validation on the training split and score test once"
     ),
