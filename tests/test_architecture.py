@@ -115,7 +115,6 @@ def test_only_notebooks_and_the_kit_import_the_kit():
     assert importers == set()
 
 
-@pytest.mark.kernel
 def run_folder_file_names() -> set[str]:
     """The names RunFolder gives the files and folders of a run."""
     from nbops.project import RunFolder
@@ -154,6 +153,7 @@ def module_names_in_all(path: Path) -> set[str]:
     }
 
 
+@pytest.mark.kernel
 def test_runs_dir_setting_places_run_folders_and_the_mlflow_store(tmp_path, monkeypatch, capsys):
     """`[tool.nbops] runs-dir = "experiments"`: run folder and embedded store both go there."""
     (tmp_path / "pyproject.toml").write_text(

@@ -39,10 +39,11 @@ def test_workflow_caches_uv_and_keeps_every_run_report():
     assert upload["if"] == "${{ !cancelled() }}"  # failed runs leave a report worth reading
 
 
-def test_local_ci_installs_the_browser_then_lints_and_tests():
+def test_local_ci_installs_the_browser_and_postgresql_then_lints_and_tests():
     lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert [line for line in lines if line.startswith("make ")] == [
         "make browser-deps",
+        "make postgres-deps",
         "make lint",
         "make test",
     ]

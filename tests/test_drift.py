@@ -1,7 +1,7 @@
 """The drift kit: column checks with clear errors, Evidently's verdict, metrics and plots.
 
-No kernel here; the tests that run Evidently share one report per scenario (module fixtures),
-since a report costs seconds.
+No kernel here; the tests that run Evidently (marked slow) share one report per scenario (module
+fixtures, so the module runs on one xdist worker), since a report costs seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from nbops.kit import data_plots, drift, drift_data
 from nbops.kit.data import sample_rows
 from nbops.kit.errors import DataError
 
+pytestmark = pytest.mark.xdist_group("drift-reports")
 ROOT = Path(__file__).resolve().parents[1]
 SEATTLE = [ROOT / "data" / "drift" / f"seattle_{year}.csv" for year in (2012, 2015)]
 SHIFTED_CUSTOMERS = {"age", "plan"}
@@ -87,6 +88,7 @@ def shifted_report():
 # --- Evidently's verdict ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_halves_show_no_drift_and_a_shift_drifts_exactly_its_columns(seed):
     reference, current = random_halves(customers(seed=seed), seed)
@@ -99,6 +101,7 @@ def test_random_halves_show_no_drift_and_a_shift_drifts_exactly_its_columns(seed
     assert set(table["method"]) == {"Wasserstein distance (normed)", "Jensen-Shannon distance"}
 
 
+@pytest.mark.slow
 def test_small_tables_use_p_value_tests():
     """Up to 1000 reference rows Evidently tests p-values, which flag ~5% of unmoved columns by
     chance: the dataset verdict (share of drifted columns) is what stays robust."""
@@ -113,6 +116,7 @@ def test_small_tables_use_p_value_tests():
     assert not drift.drift_verdict(table, 0.5).detected
 
 
+@pytest.mark.slow
 def test_metrics_are_named_as_the_issue_says(shifted_report):
     reference, current, columns, _, table = shifted_report
     metrics = drift.drift_metrics(table, reference, current, columns)
@@ -124,6 +128,7 @@ def test_metrics_are_named_as_the_issue_says(shifted_report):
     assert metrics["missing_share_reference"] == 0.0
 
 
+@pytest.mark.slow
 def test_fail_on_drift_names_the_drifted_columns(shifted_report):
     *_, table = shifted_report
     verdict = drift.drift_verdict(table, 0.3)
@@ -134,6 +139,7 @@ def test_fail_on_drift_names_the_drifted_columns(shifted_report):
     assert "age" in str(verdict) and "plan" in str(verdict)
 
 
+@pytest.mark.slow
 def test_a_share_below_the_threshold_is_no_drift(shifted_report):
     *_, table = shifted_report
     verdict = drift.drift_verdict(table, 0.5)
@@ -142,6 +148,7 @@ def test_a_share_below_the_threshold_is_no_drift(shifted_report):
     assert drift.drift_verdict(table, 2 / 6).detected  # reaching the threshold is drift
 
 
+@pytest.mark.slow
 def test_p_value_and_distance_tests_rank_drifted_columns_first():
     reference, current = random_halves(customers(rows=1000))
     *_, table = report(reference, inject_shift(current), method="psi")
@@ -150,6 +157,7 @@ def test_p_value_and_distance_tests_rank_drifted_columns_first():
     assert list(table["drifted"]) == sorted(table["drifted"], reverse=True)
 
 
+@pytest.mark.slow
 def test_save_report_writes_html_into_the_run_folder(shifted_report, tmp_path, monkeypatch):
     monkeypatch.setenv("NBOPS_RUN_DIR", str(tmp_path))
     path = drift.save_report(shifted_report[3])
@@ -157,6 +165,7 @@ def test_save_report_writes_html_into_the_run_folder(shifted_report, tmp_path, m
     assert path.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("tracking", "logged"), [("on", True), ("off", False)])
 def test_save_report_logs_to_an_open_mlflow_run_unless_tracking_is_off(
     shifted_report, tmp_path, monkeypatch, tracking, logged
@@ -170,6 +179,7 @@ def test_save_report_logs_to_an_open_mlflow_run_unless_tracking_is_off(
     assert artifacts == ([str(path)] if logged else [])
 
 
+@pytest.mark.slow
 def test_distribution_plot_shows_the_most_drifted_columns(shifted_report):
     reference, current, _, _, table = shifted_report
     fig = data_plots.plot_drift_distributions(
@@ -189,6 +199,7 @@ def with_prediction(frame: pd.DataFrame, accuracy: float, seed: int) -> pd.DataF
     return frame.assign(predicted=np.where(right, frame["weather"], "sun"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("target", "prediction", "task", "metric"),
     [
@@ -216,6 +227,7 @@ def test_model_quality_is_compared_when_both_tables_have_target_and_prediction(
     assert set(drift.drift_table(snapshot, columns).index) == set(keep)
 
 
+@pytest.mark.slow
 def test_binary_labels_use_the_positive_label():
     frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 10, "y": ["no", "yes"] * 20})
     frame["p"] = frame["y"]
@@ -335,7 +347,7 @@ def test_load_drift_tables_names_the_parameter_to_fix(tmp_path):
         drift_data.load_drift_tables("nowhere.csv", SEATTLE[1])
     empty = tmp_path / "empty.csv"
     empty.write_text("date,x\n")
-    with pytest.raises(DataError, match="current data has 0 rows"):
+    with pytest.raises(DataError, match="CURRENT_PATH .*empty.csv. has no rows"):
         drift_data.load_drift_tables(SEATTLE[0], empty)
 
 
@@ -352,3 +364,20 @@ def test_compare_categories_shows_new_categories():
     summary = drift_data.compare_categories(reference, inject_shift(current), ["weather"])
     assert summary.loc["weather", "new_in_current"] == "new"
     assert 0.2 < summary.loc["weather", "new_share_current"] < 0.4
+
+
+def test_drift_default_time_column_is_optional_an_explicit_one_is_not(tmp_path, monkeypatch):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.csv").write_text("x,y\n1,p\n2,q\n3,p\n")
+    monkeypatch.setenv("NBOPS_RUN_DIR", str(tmp_path / "run"))
+    monkeypatch.delenv("NBOPS_GIVEN_PARAMS", raising=False)
+    ref, cur = drift_data.load_drift_tables(
+        tmp_path / "a.csv", tmp_path / "b.csv", time_column="date"
+    )
+    columns = drift_data.drift_columns(ref, cur, time_column="date")
+    assert "x" in columns.kinds and columns.time is None
+    assert list(drift_data.time_span(ref, cur, "date").columns) == ["rows"]
+
+    monkeypatch.setenv("NBOPS_GIVEN_PARAMS", "REFERENCE_PATH,TIME_COLUMN")
+    with pytest.raises(DataError, match="date"):
+        drift_data.drift_columns(ref, cur, time_column="date")

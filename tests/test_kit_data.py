@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from nbops.kit.data import (
+    UnreadableTableError,
     count_overlap_rows,
     drop_columns,
     feature_types,
@@ -245,3 +246,33 @@ def test_target_split_report_puts_the_splits_side_by_side(penguins: pd.DataFrame
 def test_every_kit_error_derives_from_kit_error_a_value_error() -> None:
     assert issubclass(KitError, ValueError)
     assert issubclass(DataError, KitError) and issubclass(DriftDetectedError, KitError)
+
+
+@pytest.mark.parametrize(
+    "content", [b"a,b\n1,2\n3,4,5,6\n", b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x00" * 50]
+)
+def test_an_unreadable_table_names_its_parameter_and_file(tmp_path, content):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    with pytest.raises(UnreadableTableError) as caught:
+        load_table(bad)
+    assert isinstance(caught.value, KitError)
+    message = str(caught.value)
+    assert "DATA_PATH" in message and "bad.csv" in message and "\n" not in message
+
+
+def test_a_header_only_table_says_it_has_no_rows(tmp_path):
+    table = tmp_path / "header_only.csv"
+    table.write_text("bill_length_mm,species\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_table(table, parameter="DATA_PATH")
+    assert str(caught.value) == (
+        f"DATA_PATH {table.as_posix()!r} has no rows (a header at most): "
+        "point DATA_PATH at a table with data"
+    )
+    empty = pd.DataFrame({"species": pd.Series([], dtype=object)})
+    with pytest.raises(DataError, match="species' has no values: the table has no rows"):
+        validate_target(empty, "species")
+    missing = pd.DataFrame({"species": [None, None]})
+    with pytest.raises(DataError, match="has no values: every row is missing"):
+        validate_target(missing, "species")

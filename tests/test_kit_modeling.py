@@ -102,6 +102,7 @@ def test_boosting_preprocessor_gives_one_code_column_per_categorical_feature(
     assert set(preprocessor.transform(X)["island"]) == {0.0, 1.0, 2.0}
 
 
+@pytest.mark.slow
 def test_boosting_splits_on_the_categorical_columns_natively(penguins: pd.DataFrame) -> None:
     X, y = penguins.drop(columns="species"), penguins["species"]
     features = feature_types(penguins, "species")
@@ -209,6 +210,7 @@ def test_make_param_grid_addresses_the_classifier_step() -> None:
         make_param_grid("svm", **values)
 
 
+@pytest.mark.slow
 def test_grid_search_fits_on_training_rows_and_ranks_candidates(penguins: pd.DataFrame) -> None:
     X, y = penguins.drop(columns="species"), penguins["species"]
     classifier = make_classifier(

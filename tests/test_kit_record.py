@@ -63,12 +63,23 @@ def test_record_metrics_rejects_non_numbers(run_folder: Path, value, error) -> N
 def test_save_figure_writes_a_png_into_figures(run_folder: Path) -> None:
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
-    path = save_figure(fig, "roc_curve")
+    assert save_figure(fig, "roc_curve") is fig  # a cell's last line saves and shows it
     plt.close(fig)
-    assert path == run_folder / "figures" / "roc_curve.png"
+    path = run_folder / "figures" / "roc_curve.png"
     assert path.read_bytes().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="plain file name"):
         save_figure(fig, "../escape")
+    with pytest.raises(ValueError, match="plain file name"):
+        save_figure(fig)  # a figure of its own has no name to save under
+
+
+def test_a_kit_plot_is_saved_under_its_own_name(run_folder: Path) -> None:
+    from nbops.kit.data_plots import plot_histograms
+
+    frame = pd.DataFrame({"a": [1.0, 2.0, 2.0, 3.0], "b": [0.0, 1.0, 1.0, 5.0]})
+    save_figure(plot_histograms(frame, ["a", "b"]))
+    saved = run_folder / "figures" / "numeric_distributions.png"
+    assert saved.read_bytes().startswith(b"\x89PNG")
 
 
 def test_run_dir_falls_back_to_runs_interactive(tmp_path: Path, monkeypatch) -> None:
@@ -78,6 +89,7 @@ def test_run_dir_falls_back_to_runs_interactive(tmp_path: Path, monkeypatch) -> 
     assert run_dir().is_dir()
 
 
+@pytest.mark.slow
 def test_save_model_round_trips_a_fitted_pipeline(run_folder: Path) -> None:
     frame = pd.read_csv(PENGUINS)
     X, y = frame.drop(columns="species"), frame["species"]

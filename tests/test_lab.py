@@ -85,3 +85,56 @@ def test_real_lab_lists_every_template_and_serves_its_parameters_cell(tmp_path):
             assert sum("parameters" in t for t in tags) == 1, template
             assert nb["metadata"]["kernelspec"]["name"] == "python3"
     assert list(home.iterdir()) == [], "jupyter wrote into the home folder"
+
+
+def _renamed_while_listed(base: type) -> type:
+    """`base`, except that the save's rename of notebooks/Untitled.ipynb lands while the folder is
+    being listed: after the listing read its entries, before it asks for that entry's model."""
+
+    class Manager(base):
+        async def get(self, path, content=True, **options):
+            untitled = Path(self.root_dir) / "notebooks" / "Untitled.ipynb"
+            if path == "notebooks/Untitled.ipynb" and untitled.exists():
+                untitled.rename(untitled.with_name("penguins.ipynb"))
+            return await super().get(path, content=content, **options)
+
+    return Manager
+
+
+def _listing(manager_class: type, root: Path, folder: str = "notebooks") -> list[str]:
+    """The names a real contents manager of `manager_class` lists in `folder` under `root`."""
+    import asyncio
+
+    manager = manager_class(root_dir=str(root))
+    model = asyncio.run(manager.get(folder, content=True))
+    return sorted(entry["name"] for entry in model["content"])
+
+
+def test_a_file_renamed_while_its_folder_is_listed_does_not_hide_the_folder(tmp_path):
+    """The root cause of "Directory not found: notebooks" in the browser test under load."""
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+    from tornado import web
+
+    from nbops.lab_contents import SteadyListingContentsManager
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("Untitled.ipynb", "other.ipynb"):
+        (notebooks / name).write_text('{"cells": [], "metadata": {}, "nbformat": 4}')
+    with pytest.raises(web.HTTPError) as upstream:  # jupyter_server: 404 for the whole folder
+        _listing(_renamed_while_listed(AsyncLargeFileManager), tmp_path)
+    assert upstream.value.status_code == 404
+
+    (notebooks / "penguins.ipynb").rename(notebooks / "Untitled.ipynb")
+    renamed = _listing(_renamed_while_listed(SteadyListingContentsManager), tmp_path)
+    assert renamed == ["other.ipynb"]  # as if listed a moment later, once renamed
+    assert _listing(SteadyListingContentsManager, tmp_path) == ["other.ipynb", "penguins.ipynb"]
+    with pytest.raises(web.HTTPError) as missing:  # a folder that is really missing: still 404
+        _listing(SteadyListingContentsManager, tmp_path, "gone")
+    assert missing.value.status_code == 404
+
+
+def test_lab_uses_the_steady_contents_manager(tmp_path):
+    config = Config()
+    lab.configure(config, tmp_path)
+    assert config.ServerApp.contents_manager_class == lab.CONTENTS_MANAGER

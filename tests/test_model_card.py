@@ -51,9 +51,10 @@ def test_card_reports_data_metrics_against_baseline_and_limitations(tmp_path):
     assert card.startswith("# Model card: Churn\n") and "Who leaves, and why." in card
     assert "Predicts `churned`" in card
     assert "| `data/churn.csv` | `ffffffffffffffff` | 500 |" in card
-    assert "- n_train: 400" in card and "- TEST_SIZE: 0.2000" in card
-    assert "| accuracy | 0.8000 | 0.8500 | -0.0500 (NOT better) |" in card
-    assert "| yes | 0.5000 | 20 |" in card
+    assert "- Training rows: 400" in card and "- Held out at random: 0.200 of the rows" in card
+    assert "| accuracy | 0.800 |  | 0.850 | -0.050 (NOT better) |" in card
+    assert "| f1_macro | 0.700 |  | not recorded |  |" in card
+    assert "| yes | 0.500 | 20 |" in card
     assert "3 exact duplicate rows" in card
     assert "2 of 100 test rows are identical to a training row" in card
     assert "`accuracy` is no better than the baseline's" in card
@@ -73,8 +74,10 @@ def test_no_card_without_a_finished_training(tmp_path, metrics, status):
     assert not (folder / "model_card.md").exists()
 
 
-def test_kit_output_does_not_depend_on_tracking(capsys):
-    """With tracking off nothing is logged or registered, and the cell prints the same verdict."""
+def test_kit_output_does_not_depend_on_tracking(capsys, tmp_path, monkeypatch):
+    """With tracking off nothing is logged or registered, and the cell prints the same verdict;
+    the gate's outcome is noted in the run folder's verdicts.json all the same."""
+    monkeypatch.setenv("NBOPS_RUN_DIR", str(tmp_path))
     assert kit_tracking.log_model(object(), None) is None
     result = kit_tracking.register_if_passes(
         None,
@@ -89,9 +92,26 @@ def test_kit_output_does_not_depend_on_tracking(capsys):
     out = capsys.readouterr().out
     verdict = "accuracy=0.7500 >= GATE_THRESHOLD=0.5"
     assert out == f"gate passed ({verdict}): the registered version gets @challenger\n"
+    gate = json.loads((tmp_path / "verdicts.json").read_text())["gate"]
+    assert gate["passed"] is True and gate["metric"] == "accuracy" and gate["version"] is None
 
 
-def test_a_failing_gate_says_why(capsys):
+def test_the_gate_can_judge_the_intervals_lower_bound(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NBOPS_RUN_DIR", str(tmp_path))
+    metrics = {"accuracy": 0.82, "accuracy_ci_low": 0.74, "accuracy_ci_high": 0.9}
+    gate = {"register": True, "name": "m", "gate_metric": "accuracy", "gate_threshold": 0.8}
+    assert kit_tracking.register_if_passes(None, metrics, **gate).passed
+    assert "accuracy=0.8200 [0.7400, 0.9000] >= GATE_THRESHOLD=0.8" in capsys.readouterr().out
+    result = kit_tracking.register_if_passes(None, metrics, use_ci_low=True, **gate)
+    assert not result.passed
+    out = capsys.readouterr().out
+    assert "gate failed (accuracy_ci_low=0.7400 (accuracy=0.8200 [0.7400, 0.9000]) <" in out
+    recorded = json.loads((tmp_path / "verdicts.json").read_text())["gate"]
+    assert recorded["uses_ci_low"] is True and recorded["value"] == 0.74
+
+
+def test_a_failing_gate_says_why(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NBOPS_RUN_DIR", str(tmp_path))
     kit_tracking.register_if_passes(
         None,
         {"accuracy": 0.25},

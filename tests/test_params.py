@@ -1,11 +1,17 @@
-"""Reading, merging, validating and coercing notebook parameters (pure, no kernel)."""
+"""Reading, merging, validating and coercing notebook parameters (no kernel), and `nbops run`
+refusing bad ones before any kernel starts."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from nbops import params
+from nbops.cli import main
 from nbops.errors import NotebookError, ParameterError
+
+SAMPLES = Path(__file__).parent / "notebooks"
 
 
 def notebook(source: str, *, tags=("parameters",)) -> dict:
@@ -170,8 +176,42 @@ def test_assignment_without_equals_is_rejected():
         params.parse_assignments(["N_ESTIMATORS"])
 
 
-def test_unreadable_notebook_is_named(tmp_path):
-    path = tmp_path / "broken.ipynb"
-    path.write_text("{not json")
-    with pytest.raises(NotebookError, match="broken.ipynb is not a readable notebook"):
-        params.read_notebook(path)
+def test_params_string_splits_where_a_new_name_begins():
+    assert params.split_params_string("TITLE=Bob's model A=1 B=x=y") == [
+        "TITLE=Bob's model",
+        "A=1",
+        "B=x=y",
+    ]
+    assert params.split_params_string("  ") == []
+
+
+def test_an_empty_path_parameter_means_none_and_a_missing_file_is_named(tmp_path):
+    declared = {"REFERENCE_PATH": params.Parameter("REFERENCE_PATH", "", (str,))}
+    assert params.missing_input_paths(declared, {"REFERENCE_PATH": ""}, tmp_path) is None
+    with pytest.raises(ParameterError, match="parameter REFERENCE_PATH: 'gone.csv' does not exist"):
+        params.missing_input_paths(declared, {"REFERENCE_PATH": "gone.csv"}, tmp_path)
+
+
+# ---------------------------------------------------------------- checked before any kernel starts
+
+
+def test_a_malformed_params_file_gives_its_line(tmp_path, capsys):
+    params = tmp_path / "params.yaml"
+    params.write_text("SECONDS: 1\nbad: [unclosed\nother: 2\n")
+    runs_dir = tmp_path / "runs"
+    code = main(
+        ["run", str(SAMPLES / "sleeps.ipynb"), "-f", str(params), "--runs-dir", str(runs_dir)]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "line " in err[0], err
+    assert not runs_dir.exists()
+
+
+def test_a_missing_data_path_is_found_before_the_kernel(tmp_path, capsys):
+    runs_dir = tmp_path / "runs"
+    notebook = SAMPLES / "records_metrics.ipynb"
+    args = ["run", str(notebook), "-p", "DATA_PATH", "data/nope.csv", "--runs-dir", str(runs_dir)]
+    code = main(args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "DATA_PATH" in err[0] and "nope.csv" in err[0], err
+    assert not runs_dir.exists()

@@ -17,10 +17,13 @@ sys.path.insert(0, str(ROOT / "tests" / "check"))
 
 from nbfactory import CONFIGS, code, md, notebook, template, write  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("git") is None or not (VENV_BIN / "pre-commit").exists(),
-    reason="needs git and pre-commit in the venv",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("git") is None or not (VENV_BIN / "pre-commit").exists(),
+        reason="needs git and pre-commit in the venv",
+    ),
+    pytest.mark.slow,  # every commit runs the hooks: seconds each
+]
 
 
 def _git(repo: Path, *args: str, env: dict) -> subprocess.CompletedProcess:

@@ -23,6 +23,8 @@ from nbops.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "penguins"
+# the module's store is built once (two models logged): its tests share one xdist worker
+pytestmark = pytest.mark.xdist_group("registry-store")
 TARGET = "species"
 
 
@@ -88,6 +90,7 @@ def use_store(store, monkeypatch):
     return store
 
 
+@pytest.mark.slow
 def test_registry_list_and_versions_show_aliases_gates_and_metrics(use_store, capsys):
     assert main(["registry", "list"]) == 0
     out = capsys.readouterr().out
@@ -101,6 +104,7 @@ def test_registry_list_and_versions_show_aliases_gates_and_metrics(use_store, ca
     assert "accuracy=0.9050" in out and "n_train=344" in out
 
 
+@pytest.mark.slow
 def test_promote_moves_the_alias_and_compare_marks_differences(use_store, capsys):
     assert main(["registry", "promote", MODEL, "2"]) == 0
     assert "models:/penguins@champion -> version 2" in capsys.readouterr().out
@@ -116,6 +120,7 @@ def test_promote_moves_the_alias_and_compare_marks_differences(use_store, capsys
     assert rows["n_train"].split() == ["n_train", "344", "344"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -142,6 +147,7 @@ def test_registry_without_a_store_says_how_to_get_one(tmp_path, capsys):
     assert "no MLflow store at" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_batch_predict_writes_input_plus_predictions_equal_to_the_pipeline(use_store, tmp_path):
     frame = use_store["frame"].drop(columns=[TARGET]).head(40)
     frame.to_csv(tmp_path / "in.csv", index=False)
@@ -152,6 +158,7 @@ def test_batch_predict_writes_input_plus_predictions_equal_to_the_pipeline(use_s
     assert scored["prediction"].tolist() == use_store["pipeline"].predict(frame).tolist()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -179,6 +186,7 @@ def test_batch_predict_rejects_bad_columns_before_writing(
     assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "in.csv"]
 
 
+@pytest.mark.slow
 def test_batch_predict_never_overwrites_without_force(use_store, tmp_path, capsys):
     use_store["frame"].drop(columns=[TARGET]).head(5).to_csv(tmp_path / "in.csv", index=False)
     out = tmp_path / "out.csv"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
 from nbops.cli import main
 
-pytestmark = pytest.mark.kernel
+SAMPLES = Path(__file__).parent / "notebooks"
 
 
 def run_once(sample_notebook, tmp_path, name: str, *args: str):
@@ -18,6 +19,7 @@ def run_once(sample_notebook, tmp_path, name: str, *args: str):
     return runs_dir, (runs_dir / "latest").resolve()
 
 
+@pytest.mark.kernel
 def test_a_run_reproduces_and_says_so(sample_notebook, tmp_path, capsys):
     runs_dir, run_dir = run_once(sample_notebook, tmp_path, "records_metrics", "--set", "LABEL=x")
     before = {p.name for p in runs_dir.iterdir()}
@@ -33,6 +35,7 @@ def test_a_run_reproduces_and_says_so(sample_notebook, tmp_path, capsys):
     assert json.loads((run_dir / "metrics.json").read_text())["count"] == 3
 
 
+@pytest.mark.kernel
 def test_a_changed_output_fails_with_that_cells_diff(sample_notebook, tmp_path, capsys):
     runs_dir, run_dir = run_once(sample_notebook, tmp_path, "records_metrics", "--set", "LABEL=x")
     copy = runs_dir / f"{run_dir.name}-tampered"
@@ -55,12 +58,32 @@ def test_a_changed_output_fails_with_that_cells_diff(sample_notebook, tmp_path, 
     assert [c["cell"] for c in result["differing_cells"]] == numbers
 
 
+@pytest.mark.kernel
+def test_a_failed_run_compares_only_the_cells_it_executed(sample_notebook, tmp_path, capsys):
+    runs_dir = tmp_path / "runs"
+    notebook = str(sample_notebook("fails_at_cell_4"))
+    assert main(["run", notebook, "--runs-dir", str(runs_dir), "--no-progress"]) == 1
+    run_dir = (runs_dir / "latest").resolve()
+    capsys.readouterr()
+    assert main(["reproduce", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    # 4 code cells: the run executed 3 (the third failed, and fails again); the 4th never ran
+    assert out == (
+        "reproduced: 3 cells compared, 3 identical; "
+        f"1 code cell the run never reached, not compared ({run_dir.name})\n"
+    )
+    result = json.loads((run_dir / "reproduce.json").read_text())
+    assert (result["cells_compared"], result["cells_not_run"]) == (3, 1)
+
+
+@pytest.mark.kernel
 def test_unseeded_randomness_does_not_reproduce(sample_notebook, tmp_path, capsys):
     runs_dir, run_dir = run_once(sample_notebook, tmp_path, "unseeded_random")
     assert main(["reproduce", str(run_dir)]) == 1
     assert "cell 4 differs" in capsys.readouterr().out
 
 
+@pytest.mark.kernel
 def test_changed_data_is_reported_before_running(sample_notebook, tmp_path, capsys):
     runs_dir, run_dir = run_once(sample_notebook, tmp_path, "records_metrics")
     record = json.loads((run_dir / "run.json").read_text())
@@ -79,24 +102,13 @@ def test_unknown_run_is_bad_input(tmp_path, capsys):
     assert "no run 'nope'" in capsys.readouterr().err
 
 
-def test_a_template_without_its_seed_does_not_reproduce(project_root, tmp_path, capsys):
-    """Drop RANDOM_STATE from a copy of the classification template: reproduce must catch it."""
-    template = json.loads((project_root / "templates/classification.ipynb").read_text())
-    removed = 0
-    for cell in template["cells"]:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "random_state=RANDOM_STATE" in source:
-            removed += source.count("random_state=RANDOM_STATE")
-            cell["source"] = source.replace("random_state=RANDOM_STATE", "random_state=None")
-    assert removed >= 3  # split, EDA sample, model, permutation importance...
-    copy = tmp_path / "notebooks" / "unseeded_classification.ipynb"
-    copy.parent.mkdir()
-    copy.write_text(json.dumps(template))
-    runs_dir = tmp_path / "runs"
-    args = ["--runs-dir", str(runs_dir), "--set", "REGISTER_MODEL=False"]
-    assert main(["run", str(copy), *args]) == 0
-    capsys.readouterr()
-    assert main(["reproduce", "latest", "--runs-dir", str(runs_dir)]) == 1
-    captured = capsys.readouterr()
-    assert "not reproduced" in captured.err
-    assert "differs:" in captured.out
+def test_reproduce_refuses_when_a_data_file_is_missing(tmp_path, capsys):
+    folder = tmp_path / "runs" / "20260101-000000-x"
+    folder.mkdir(parents=True)
+    shutil.copy(SAMPLES / "sleeps.ipynb", folder / "notebook.ipynb")
+    record = {"id": folder.name, "status": "succeeded", "notebook": "x.ipynb"}
+    record["data"] = [{"path": "data/gone.csv", "sha256": "0", "rows": 1}]
+    (folder / "run.json").write_text(json.dumps(record))
+    code = main(["reproduce", str(folder)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "data/gone.csv" in err[0], err

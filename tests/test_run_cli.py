@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 import pytest
+from run_support import Run, record_of, write_notebook
 
 from nbops.cli import main
 
@@ -62,7 +64,8 @@ def test_run_injects_coerced_parameters_and_keeps_every_artifact(sample_notebook
     [data] = run["data"]
     assert data["path"] == "data/penguins.csv" and data["rows"] == 344 and len(data["sha256"]) == 64
     report = (run_dir / "report.html").read_text()
-    assert f"<title>{run_dir.name} (succeeded)</title>" in report and "Records metrics" in report
+    assert f"<title>records_metrics {run_dir.name} — succeeded</title>" in report
+    assert "Records metrics" in report
     assert "succeeded" in capsys.readouterr().out
 
 
@@ -124,3 +127,18 @@ def test_failing_cell_keeps_partial_run_and_names_the_cell(sample_notebook, tmp_
     statuses = [c["metadata"].get("papermill", {}).get("status") for c in executed["cells"]]
     assert "failed" in statuses and statuses[-1] == "pending"
     assert "ZeroDivisionError" in (run_dir / "report.html").read_text()
+
+
+@pytest.mark.kernel
+def test_a_run_on_a_ragged_table_fails_in_one_line_naming_data_path(tmp_path):
+    bad = tmp_path / "ragged.csv"
+    bad.write_text("a,b\n1,2\n3,4,5,6\n")
+    notebook = write_notebook(
+        tmp_path / "loads.ipynb", f"from nbops.kit.data import load_table\nload_table({str(bad)!r})"
+    )
+    run = Run([notebook, "--runs-dir", tmp_path / "runs"], {**os.environ})
+    code, err = run.finish()
+    assert code == 1
+    assert len(err) == 1 and "DATA_PATH" in err[0] and "ragged.csv" in err[0], err
+    assert record_of(tmp_path / "runs")["status"] == "failed"
+    run.assert_nothing_left()

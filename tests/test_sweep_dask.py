@@ -23,7 +23,7 @@ from sweep_support import (
 
 from nbops.cli import main
 
-pytestmark = pytest.mark.kernel
+pytestmark = [pytest.mark.kernel, pytest.mark.server, pytest.mark.xdist_group("dask-cluster")]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from sweep_support import NOTEBOOK, ROOT
 
 from nbops.cli import main
 from nbops.sweep import spec
-from nbops.sweep.summary import Row, best_row, default_direction
+from nbops.sweep.selection import rank
+from nbops.sweep.summary import Row, default_direction
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +53,8 @@ def test_a_bad_sweep_is_one_line_and_exit_2(
         pytest.param("DEPHT: {int: [1, 3]}", "did you mean DEPTH?", id="unknown"),
         pytest.param("DEPTH: {choice: [1, x]}", "DEPTH expects int, got 'x'", id="choice-type"),
         pytest.param("X: {uniform: [0, 1]}", "X must be one of", id="unknown-kind"),
+        pytest.param("X: {float: [0, 1]", "search space file", id="not-yaml"),
+        pytest.param("- X", "must be a mapping of NAME: value", id="not-a-mapping"),
     ],
 )
 def test_a_bad_space_is_one_line_and_exit_2(
@@ -64,6 +67,7 @@ def test_a_bad_space_is_one_line_and_exit_2(
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert message in err and "\n" not in err
+    assert "params file" not in err  # the space is not a params file
 
 
 def test_an_unreachable_scheduler_is_one_line_within_10_s(
@@ -98,8 +102,8 @@ def test_the_best_run_follows_the_direction() -> None:
     rows = [Row(f"r{i}", "succeeded", 1.0, {}, {"rmse": v}) for i, v in enumerate([3, 1, 2])]
     rows.append(Row("r9", "failed", 1.0, {}, {"rmse": 0.0}))
     assert default_direction("rmse") == "minimize" and default_direction("f1_macro") == "maximize"
-    assert best_row(rows, "rmse", "minimize").run_id == "r1"
-    assert best_row(rows, "rmse", "maximize").run_id == "r0"
+    assert rank(rows, "rmse", "minimize").best.run_id == "r1"
+    assert rank(rows, "rmse", "maximize").best.run_id == "r0"
 
 
 def test_make_passes_variables_as_data_never_as_code(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_evaluation_loads_the_model_a_classification_run_saved(tmp_path, capsys)
     segmented_table(seed=1).to_csv(path, index=False)
     data = {"DATA_PATH": path, "TARGET": "approved"}
     trained, training_run = run_template(
-        "classification", tmp_path / "runs", capsys, **data, MODEL="logistic_regression"
+        "classification", tmp_path / "runs", capsys, **data, MODEL="random_forest"
     )
     evaluated, _ = run_template(
         "evaluation",

@@ -29,7 +29,10 @@ def test_regression_on_diabetes_with_a_categorical_column(tmp_path, capsys):
         MAX_DEPTH=3,
     )
 
-    assert set(metrics) == {"rmse", "mae", "r2", "baseline_rmse"} | COMMON
+    headline = ("rmse", "mae", "r2")
+    intervals = {f"{name}_ci_{bound}" for name in headline for bound in ("low", "high")}
+    validation = {f"val_{name}" for name in headline}
+    assert set(metrics) == {*headline, "baseline_rmse"} | COMMON | intervals | validation
     assert metrics["n_train"] + metrics["n_test"] == len(frame)
     assert metrics["duplicate_rows"] == 0 and metrics["split_overlap_rows"] == 0
     assert metrics["rmse"] < metrics["baseline_rmse"]

@@ -125,3 +125,42 @@ def test_a_broken_tracking_store_costs_one_warning_not_the_run(
     assert run["status"] == "succeeded"
     assert run["mlflow"]["run_id"] is None and run["mlflow"]["error"].startswith("start: ")
     assert run["mlflow"]["tracking_uri"] == "nosuchscheme://nowhere"
+
+
+@pytest.mark.slow
+def test_nothing_mlflow_writes_lands_outside_its_store(tmp_path, monkeypatch):
+    """A store filled in-process (as an interactive notebook, the registry tests and `nbops sync`
+    do) keeps every file beside its database: no ./mlruns, no ./mlflow.db in the working folder
+    (the registry looks a `models:/` source up through MLflow's global store)."""
+    import mlflow
+    import pandas as pd
+    from sklearn.dummy import DummyClassifier
+
+    from nbops.kit.tracking import log_model, register_if_passes
+    from nbops.mlflow import transfer
+
+    work, store = tmp_path / "cwd", tmp_path / "store"
+    work.mkdir(), store.mkdir()
+    monkeypatch.chdir(work)
+    uri = f"sqlite:///{(store / 'mlflow.db').as_posix()}"
+    monkeypatch.setenv("NBOPS_TRACKING", "on")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    frame = pd.read_csv(Path(__file__).parents[1] / "data" / "penguins.csv").dropna()
+    X, y = frame[["bill_length_mm", "body_mass_g"]], frame["species"]
+    info = log_model(DummyClassifier().fit(X, y), X, experiment_name="hygiene")
+    register_if_passes(
+        info, {"accuracy": 0.9}, register=True, name="hygiene", gate_metric="accuracy",
+        gate_threshold=0.5,
+    )  # fmt: skip
+    run_id = mlflow.active_run().info.run_id
+    mlflow.end_run()
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(None)
+    client = mlflow.MlflowClient(uri)
+    assert transfer.register(client, "hygiene-copy", info.model_id, run_id, aliases=["x"]) == "1"
+
+    assert list(work.iterdir()) == []
+    assert sorted(p.name for p in store.iterdir()) == ["mlartifacts", "mlflow.db"]
+    experiment = client.get_experiment_by_name("hygiene")
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert experiment.artifact_location == (store / "mlartifacts" / "hygiene").as_uri()

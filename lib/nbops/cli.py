@@ -10,10 +10,12 @@ adds the traceback. Tests call `main([...])` directly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from nbops import __version__
 from nbops.errors import (
@@ -23,8 +25,7 @@ from nbops.errors import (
     BadInputError,
     NbopsError,
 )
-from nbops.files import read_json
-from nbops.project import Project, RunFolder
+from nbops.project import Project
 
 DEFAULT_TEMPLATE = "classification.ipynb"  # what `nbops run` executes without a NOTEBOOK
 SERVE_PORT = 5001
@@ -61,6 +62,67 @@ def _runs_dir(args: argparse.Namespace, project: Project | None = None) -> Path:
     return args.runs_dir or (project or Project.load()).runs_dir
 
 
+def _runs_dir_option(parser: argparse.ArgumentParser) -> None:
+    """--runs-dir, read back by `_runs_dir(args)`."""
+    parser.add_argument(
+        "--runs-dir",
+        type=Path,
+        help="the runs folder: run folders and the embedded MLflow store (default: runs/)",
+    )
+
+
+def _params_options(parser: argparse.ArgumentParser, applies: str) -> None:
+    """--params, -p, --set and -f: parameter values, merged by `_cli_params(args)`."""
+    parser.add_argument(
+        "--params",
+        default="",
+        metavar='"A=1 B=x"',
+        help=f"several NAME=VALUE assignments in one string {applies}; a new one starts at each "
+        "NAME= (values may hold spaces and quotes; used by `make ... PARAMS=...`)",
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help=f"set a parameter {applies} (repeatable); coerced to its declared type",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"set a parameter as NAME=VALUE {applies} (repeatable)",
+    )
+    parser.add_argument(
+        "-f", "--params-file", type=Path, help=f"YAML file of parameter values {applies}"
+    )
+
+
+def _cli_params(args: argparse.Namespace) -> dict[str, str]:
+    """The values of --params, then -p, then --set (later wins); -f is read by the feature."""
+    from nbops.params import parse_assignments, split_params_string
+
+    values = parse_assignments(split_params_string(args.params))
+    values.update({name: value for name, value in args.parameter})
+    values.update(parse_assignments(args.set))
+    return values
+
+
+def _progress_options(parser: argparse.ArgumentParser) -> None:
+    """--progress / --no-progress (default: a progress bar when stderr is a terminal)."""
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    """Whether to draw progress: as asked, else when stderr is a terminal."""
+    return sys.stderr.isatty() if args.progress is None else args.progress
+
+
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
     parser = _command(
         subparsers,
@@ -70,88 +132,85 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
         description="Execute NOTEBOOK with papermill into a new folder under runs/.",
     )
     parser.add_argument("notebook", nargs="?", type=Path)
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="set a parameter (repeatable); coerced to the type declared in the notebook",
-    )
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a parameter as NAME=VALUE (repeatable; used by `make run-notebook PARAMS=...`)",
-    )
-    parser.add_argument(
-        "--params",
-        default="",
-        metavar='"A=1 B=x"',
-        help="several NAME=VALUE assignments in one string; a new one starts at each NAME= "
-        "(values may hold spaces and quotes; used by `make run-notebook PARAMS=...`)",
-    )
-    parser.add_argument("-f", "--params-file", type=Path, help="YAML file of parameter values")
+    _params_options(parser, "for this run")
     parser.add_argument("--name", help="a name appended to the run id (letters, digits, ._-)")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
+    _runs_dir_option(parser)
     parser.add_argument(
         "--threads", type=_positive_int, help="BLAS/OpenMP threads in the kernel (default 1)"
     )
     parser.add_argument("--timeout", type=float, help="seconds a cell may run before it fails")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    _progress_options(parser)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from nbops.params import parse_assignments, split_params_string
     from nbops.run.runner import RunRequest, run
 
     project = Project.load()
-    cli_params = parse_assignments(split_params_string(args.params))
-    cli_params.update({name: value for name, value in args.parameter})
-    cli_params.update(parse_assignments(args.set))
     notebook = args.notebook or project.templates_dir / DEFAULT_TEMPLATE
     notebook = notebook if notebook.is_absolute() else Path.cwd() / notebook
     request = RunRequest(
         notebook=notebook,
         root=project.root,
         runs_dir=_runs_dir(args, project),
-        cli_params=cli_params,
+        cli_params=_cli_params(args),
         params_file=args.params_file,
         name=args.name,
         threads=args.threads,
         timeout=args.timeout,
-        progress_bar=sys.stderr.isatty() if args.progress is None else args.progress,
+        progress_bar=_show_progress(args),
     )
-    result = run(request)
-    metrics = read_json(RunFolder(result.run_dir).metrics, {})
-    shown = ", ".join(f"{name}={_fmt(value)}" for name, value in metrics.items())
-    print(f"run {result.record['id']} succeeded in {result.record['duration_s']:.1f} s")
+    try:
+        result = run(request)
+    finally:
+        _refresh_gallery(request.runs_dir)
+    from nbops.run.closing import closing_lines
+
+    print("\n".join(closing_lines(result.run_dir, result.record)))
     print(f"  folder:  {result.run_dir}")
-    if shown:
-        print(f"  metrics: {shown}")
     return 0
 
 
-def _fmt(value: object) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _refresh_gallery(runs_dir: Path) -> None:
+    """Bring <runs-dir>/index.html up to date (never fails the command that ran)."""
+    if runs_dir.is_dir() and os.access(runs_dir, os.W_OK):  # else the run said why already
+        from nbops.gallery.index import refresh_quietly
+
+        refresh_quietly(runs_dir)
 
 
 def _add_runs(subparsers: argparse._SubParsersAction) -> None:
-    parser = _command(subparsers, "runs", _cmd_runs, help="list the runs kept under runs/")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    parser = _command(
+        subparsers, "runs", _cmd_runs, help="list the runs and sweeps kept under runs/"
+    )
+    _runs_dir_option(parser)
+    parser.add_argument("--notebook", help="only the runs of this notebook (path or stem)")
+    parser.add_argument("--status", help="only runs with this status (succeeded, failed...)")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from nbops.runs import list_runs
+    from nbops.gallery.listing import list_runs
 
-    for record in list_runs(_runs_dir(args)):
-        duration = record.get("duration_s")
-        took = f"{duration:7.1f} s" if isinstance(duration, int | float) else "      - s"
-        print(f"{record['id']:<60} {record['status']:<12} {took}  {record['notebook']}")
+    runs_dir = _runs_dir(args)
+    shown = list_runs(runs_dir, notebook=args.notebook, status=args.status, fmt=args.format)
+    sys.stdout.write(shown)
+    return 0
+
+
+def _add_gallery(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "gallery",
+        _cmd_gallery,
+        help="write runs/index.html: every run and sweep on one offline page",
+    )
+    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from nbops.gallery.index import refresh
+
+    print(refresh(_runs_dir(args)))
     return 0
 
 
@@ -164,7 +223,7 @@ def _add_reproduce(subparsers: argparse._SubParsersAction) -> None:
         description="Re-execute RUN's notebook.ipynb (strict nbval) and compare every output.",
     )
     parser.add_argument("run", help="a run folder, a run id, or 'latest'")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    _runs_dir_option(parser)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a cell may run")
     parser.add_argument(
         "--threads",
@@ -183,7 +242,11 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     for note in result.environment:
         print(f"nbops: warning: {note}", file=sys.stderr)
     identical = result.cells_compared - len(result.differing)
-    summary = f"{result.cells_compared} cells compared, {identical} identical ({run_dir.name})"
+    summary = f"{result.cells_compared} cells compared, {identical} identical"
+    if result.cells_not_run:
+        cells = "1 code cell" if result.cells_not_run == 1 else f"{result.cells_not_run} code cells"
+        summary += f"; {cells} the run never reached, not compared"
+    summary += f" ({run_dir.name})"
     if result.reproduced:
         print(f"reproduced: {summary}")
         return 0
@@ -324,10 +387,6 @@ def _add_check(subparsers: argparse._SubParsersAction) -> None:
     check.add_arguments(parser)
 
 
-def _runs_dir_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runs-dir", type=Path, help="where the embedded store is (runs/)")
-
-
 def _add_registry(subparsers: argparse._SubParsersAction) -> None:
     parser = _command(
         subparsers,
@@ -337,7 +396,7 @@ def _add_registry(subparsers: argparse._SubParsersAction) -> None:
         description="The MLflow model registry of MLFLOW_TRACKING_URI or runs/mlflow.db.",
     )
     common = argparse.ArgumentParser(add_help=False)
-    _runs_dir_argument(common)
+    _runs_dir_option(common)
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     add = actions.add_parser
     add("list", help="registered models with their versions and aliases", parents=[common])
@@ -390,7 +449,7 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     )
     _model_argument(parser)
     parser.add_argument("--port", type=int, default=SERVE_PORT, help=f"default {SERVE_PORT}")
-    _runs_dir_argument(parser)
+    _runs_dir_option(parser)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -412,7 +471,7 @@ def _add_predict(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("input", help="CSV or parquet file to score")
     parser.add_argument("output", help="CSV or parquet file to write")
     parser.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
-    _runs_dir_argument(parser)
+    _runs_dir_option(parser)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -442,13 +501,87 @@ def _add_ui(subparsers: argparse._SubParsersAction) -> None:
         description="Start `mlflow ui` on 127.0.0.1 for MLFLOW_TRACKING_URI or runs/mlflow.db.",
     )
     parser.add_argument("--port", type=int, default=UI_PORT, help=f"default {UI_PORT}")
-    _runs_dir_argument(parser)
+    _runs_dir_option(parser)
 
 
 def _cmd_ui(args: argparse.Namespace) -> int:
     from nbops.mlflow.serve import serve_ui
 
     return serve_ui(args.port, _runs_dir(args))
+
+
+def _add_server(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "server",
+        _cmd_server,
+        help="an MLflow tracking server for a team (PostgreSQL or the project's store)",
+        description="Create or upgrade the tracking schema in --backend, then run `mlflow server` "
+        "with artifacts served by it, on 127.0.0.1 unless --host is given. Prints the "
+        "MLFLOW_TRACKING_URI line each machine exports. Ctrl-C stops it.",
+    )
+    parser.add_argument(
+        "--backend",
+        metavar="URI",
+        help="the database: postgresql://USER@HOST:PORT/DB (default: the project's runs/mlflow.db)",
+    )
+    parser.add_argument(
+        "--artifacts",
+        metavar="DIR_OR_URI",
+        help="where the server keeps artifacts (default: runs/mlartifacts)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=UI_PORT, help=f"default {UI_PORT}")
+    parser.add_argument(
+        "--allowed-hosts",
+        metavar="H1,H2",
+        help="Host headers accepted with --host (default: this machine's names)",
+    )
+    _runs_dir_option(parser)
+
+
+def _cmd_server(args: argparse.Namespace) -> int:
+    from nbops.mlflow.server import serve_tracking
+
+    return serve_tracking(
+        _runs_dir(args),
+        backend=args.backend,
+        artifacts=args.artifacts,
+        host=args.host,
+        port=args.port,
+        allowed_hosts=args.allowed_hosts,
+    )
+
+
+def _add_sync(subparsers: argparse._SubParsersAction) -> None:
+    parser = _command(
+        subparsers,
+        "sync",
+        _cmd_sync,
+        help="push runs to a tracking server later (those it missed, or a whole project)",
+        description="Push RUN (default: every finished, tracked run) to the server of --to or "
+        "MLFLOW_TRACKING_URI: records, files, models and registry versions. A run already "
+        "there is left as it is, a run the server got half of is completed.",
+    )
+    parser.add_argument("runs", nargs="*", metavar="RUN", help="run folder, run id or 'latest'")
+    parser.add_argument("--to", metavar="URI", help="the tracking server (MLFLOW_TRACKING_URI)")
+    _runs_dir_option(parser)
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from nbops.mlflow.sync import sync_runs, target_uri
+
+    project = Project.load()
+    runs_dir = _runs_dir(args, project)
+    uri = target_uri(args.to, runs_dir)
+    failed = 0
+    for synced in sync_runs(runs_dir, project.root, args.runs, uri):
+        where = f" (MLflow run {synced.mlflow_run_id})" if synced.mlflow_run_id else ""
+        print(f"{synced.run}: {synced.outcome}{where}")
+        if synced.error:
+            failed += 1
+            print(f"nbops: error: {synced.run}: {synced.error}", file=sys.stderr)
+    return EXIT_FAILED if failed else 0
 
 
 SPACE_HELP = (
@@ -472,11 +605,15 @@ def _add_sweep(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=V1,V2",
-        help="values of one parameter (repeatable; commas inside [...] belong to a list value)",
+        help="values of one parameter (repeatable, or several in one string: "
+        '"A=1,2 B=x,y"; commas inside [...] belong to a list value)',
     )
     _sweep_options(parser)
     parser.add_argument("--name", help="a name appended to the sweep folder and its run ids")
-    parser.add_argument("--metric", help="metric that picks the best run (default: the first)")
+    parser.add_argument(
+        "--metric",
+        help="metric that ranks the runs (default: val_<GATE_METRIC>, a validation score)",
+    )
 
 
 def _add_tune(subparsers: argparse._SubParsersAction) -> None:
@@ -491,7 +628,9 @@ def _add_tune(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("--space", type=Path, required=True, help=SPACE_HELP)
     parser.add_argument("--trials", type=int, required=True, help="how many trials to add")
-    parser.add_argument("--metric", required=True, help="the recorded metric to optimise")
+    parser.add_argument(
+        "--metric", help="the recorded metric to optimise (default: val_<GATE_METRIC>)"
+    )
     parser.add_argument("--study", help="study name (default: the notebook's stem)")
     parser.add_argument("--seed", type=int, default=42, help="TPE sampler seed (default 42)")
     _sweep_options(parser)
@@ -500,37 +639,33 @@ def _add_tune(subparsers: argparse._SubParsersAction) -> None:
 
 def _sweep_options(parser: argparse.ArgumentParser) -> None:
     """The options `sweep` and `tune` share: fixed values, executor, stopping, progress."""
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="fix a parameter for every run (repeatable)",
-    )
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("-f", "--params-file", type=Path, help="YAML file of fixed values")
+    _params_options(parser, "for every run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
     parser.add_argument(
         "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler's workers"
     )
     parser.add_argument("--direction", choices=("maximize", "minimize"))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed run")
-    parser.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
-    progress = parser.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None)
-    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    parser.add_argument(
+        "--allow-test-selection",
+        action="store_true",
+        help="let a test-split score rank the runs (every page then says so)",
+    )
+    parser.add_argument(
+        "--no-register",
+        dest="register",
+        action="store_false",
+        help="do not register the best run at the end (runs never register themselves)",
+    )
+    _runs_dir_option(parser)
+    _progress_options(parser)
 
 
 def _sweep_session(args: argparse.Namespace):
     """The sweep's options and the fixed parameter values given on the command line."""
-    from nbops.params import parse_assignments
     from nbops.sweep.session import Options
 
     project = Project.load()
-    cli_params = {name: value for name, value in args.parameter}
-    cli_params.update(parse_assignments(args.set))
     notebook = args.notebook if args.notebook.is_absolute() else Path.cwd() / args.notebook
     options = Options(
         notebook=notebook,
@@ -542,16 +677,31 @@ def _sweep_session(args: argparse.Namespace):
         fail_fast=args.fail_fast,
         metric=args.metric,
         direction=args.direction,
-        tty=sys.stderr.isatty() if args.progress is None else args.progress,
+        tty=_show_progress(args),
+        allow_test_selection=args.allow_test_selection,
+        register=args.register,
     )
-    return options, cli_params
+    return options, _cli_params(args)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from nbops.sweep.grid import sweep
 
     options, cli_params = _sweep_session(args)
-    return sweep(options, args.grid, args.params_file, cli_params)
+    return sweep(options, _grid_options(args.grid), args.params_file, cli_params)
+
+
+def _grid_options(texts: Sequence[str]) -> list[str]:
+    """Each --grid may hold several NAME=V1,V2 entries, a new one at each NAME= (`make sweep`)."""
+    from nbops.params import split_params_string
+
+    entries: list[str] = []
+    for text in texts:
+        try:
+            entries += split_params_string(text)
+        except BadInputError:  # not NAME=...: the sweep names the bad --grid itself
+            entries.append(text)
+    return entries
 
 
 def _cmd_tune(args: argparse.Namespace) -> int:
@@ -580,6 +730,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(subparsers)
     _add_runs(subparsers)
+    _add_gallery(subparsers)
     _add_reproduce(subparsers)
     _add_check(subparsers)
     _add_export(subparsers)
@@ -589,6 +740,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(subparsers)
     _add_predict(subparsers)
     _add_ui(subparsers)
+    _add_server(subparsers)
+    _add_sync(subparsers)
     _add_sweep(subparsers)
     _add_tune(subparsers)
     return parser
@@ -596,13 +749,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `nbops` command and return its exit code."""
+    stdout = sys.stdout
+    sys.stdout = _UntilReaderLeaves(stdout)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before a command started (its own interrupts are handled there)
+        print("nbops: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        sys.stdout = stdout
+
+
+class _UntilReaderLeaves:
+    """stdout, except that once its reader has gone (`nbops runs | head -1`), the rest of the
+    output is dropped: the command ends as it would have, with its own exit code, in silence."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop_the_rest()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop_the_rest()
+
+    def _drop_the_rest(self) -> None:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # the last of the output, while a closed pipe can still be dropped
+        return code
     except NbopsError as exc:
         if args.verbose:
             traceback.print_exc()

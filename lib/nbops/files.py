@@ -2,12 +2,15 @@
 JSON reads and file digests.
 
 A write that fails (full disk, signal, read-only folder) leaves the previous complete file or
-nothing, never a half-written one, and removes its temp file.
+nothing, never a half-written one, and removes its temp file. The written file's mode honours
+the umask like `open()` does (0644 under the usual 022): `mkstemp` creates its temp file 0600
+whatever the umask, so it is widened before the rename, and a shared runs folder stays readable.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -21,6 +24,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -31,6 +35,26 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return target
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it (os.umask sets it, racing other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_files_of(path: str | os.PathLike) -> list[Path]:
+    """Temp files an atomic write of `path` cut short by SIGKILL may have left beside it."""
+    target = Path(path)
+    return sorted(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:

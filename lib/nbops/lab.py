@@ -28,6 +28,8 @@ CONFIG_DIR = ".jupyter"
 TEMPLATE_ROOT = "templates"  # under CONFIG_DIR: the folder jupyterlab-templates walks
 TEMPLATE_GROUP = "nbops"  # its sub-folder holding the templates (the group shown in the menu)
 APP_SETTINGS = "lab/settings"  # under CONFIG_DIR: overrides.json, the project's JupyterLab defaults
+# jupyter_server's contents manager, whose folder listings survive a file renamed meanwhile
+CONTENTS_MANAGER = "nbops.lab_contents.SteadyListingContentsManager"
 DEFAULT_PORT = 8888
 HOST = "127.0.0.1"
 
@@ -92,6 +94,7 @@ def configure(c: Any, root: Path) -> None:
     c.JupyterLabTemplates.template_label = "nbops template"
     c.ServerApp.ip = HOST
     c.ServerApp.root_dir = str(root)
+    c.ServerApp.contents_manager_class = CONTENTS_MANAGER
     c.LabApp.app_settings_dir = str(config_dir(root) / APP_SETTINGS)
     notebooks = preferred_dir(root)
     if notebooks is not None:

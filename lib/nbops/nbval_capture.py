@@ -3,6 +3,7 @@
 Loaded with `-p nbops.nbval_capture`; writes one JSON line per code cell to the file named by
 NBOPS_NBVAL_CAPTURE: the cell's position, whether it passed, and its sanitized reference and
 re-executed outputs as text, so the caller can print a unified diff of the cells that differ.
+NBOPS_NBVAL_CELLS, when set, names the only cells to re-execute (those the run executed).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import pytest
 
 CAPTURE_ENV = "NBOPS_NBVAL_CAPTURE"
+CELLS_ENV = "NBOPS_NBVAL_CELLS"  # when set: the code cells to re-execute (0-based, comma-separated)
 
 
 def outputs_text(outputs, sanitize) -> list[str]:
@@ -66,3 +68,16 @@ def pytest_runtest_makereport(item, call):
         entry["got"] = [line for line in str(report.longrepr).splitlines() if line.strip()][-5:]
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep only the cells NBOPS_NBVAL_CELLS lists (those the run executed), when it is set."""
+    wanted = os.environ.get(CELLS_ENV)
+    if wanted is None:
+        return
+    keep = {int(number) for number in wanted.split(",") if number}
+    selected = [item for item in items if getattr(item, "cell_num", None) in keep]
+    deselected = [item for item in items if getattr(item, "cell_num", None) not in keep]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nbops.errors import NotebookError, ParameterError
+from nbops.notebook_file import cell_source
 
 PARAMETERS_TAG = "parameters"
 _TYPE_NAMES = {
@@ -52,26 +52,6 @@ class Parameter:
     def type_name(self) -> str:
         """The accepted types as the user reads them, e.g. `int` or `int | None`."""
         return " | ".join(_TYPE_NAMES[t] for t in self.types)
-
-
-def read_notebook(path: str | Path) -> dict:
-    """Read a notebook file as a JSON dict, or raise NotebookError naming the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise NotebookError(f"notebook not found: {path}")
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NotebookError(f"{path} is not a readable notebook (invalid JSON: {exc})") from exc
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise NotebookError(f"{path} is not a notebook: no 'cells' list")
-    return nb
-
-
-def cell_source(cell: Mapping) -> str:
-    """A cell's source as one string (nbformat allows a string or a list of lines)."""
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def parameters_cells(nb: Mapping) -> list[int]:
@@ -206,26 +186,26 @@ def missing_input_paths(
             )
 
 
-def load_params_file(path: str | Path) -> dict[str, Any]:
-    """Safe-load a YAML mapping of parameter values."""
+def load_params_file(path: str | Path, what: str = "params file") -> dict[str, Any]:
+    """Safe-load a YAML mapping of parameter values; errors call the file `what`."""
     import yaml
 
     path = Path(path)
     if not path.is_file():
-        raise ParameterError(f"params file not found: {path}")
+        raise ParameterError(f"{what} not found: {path}")
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParameterError(f"params file {path} is not valid YAML{where}: {problem}") from None
+        raise ParameterError(f"{what} {path} is not valid YAML{where}: {problem}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"cannot read params file {path}: {exc}") from None
+        raise ParameterError(f"cannot read {what} {path}: {exc}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
-        raise ParameterError(f"params file {path} must be a mapping of NAME: value")
+        raise ParameterError(f"{what} {path} must be a mapping of NAME: value")
     return {str(name): value for name, value in loaded.items()}
 
 

@@ -1,13 +1,16 @@
 """The contract every part of nbops shares: where the project is, its `[tool.nbops]` settings,
-the environment variables a run passes to its kernel, and `RunFolder`, the files of a run.
+the environment variables a run passes to its kernel (and the sweep membership one of them
+carries), and `RunFolder`, the files of a run.
 
 Nothing here imports the rest of nbops except `errors`; every other module may import this one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +65,23 @@ def tracking_enabled(environ: os._Environ | dict | None = None) -> bool:
     """False when NBOPS_TRACKING is off/0/false/no."""
     value = (environ if environ is not None else os.environ).get(TRACKING_ENV, "on")
     return value.strip().lower() not in TRACKING_OFF_VALUES
+
+
+def encode_sweep_membership(membership: Mapping[str, Any]) -> str:
+    """The NBOPS_SWEEP value a sweep gives one run: sweep id, run index, MLflow parent run id."""
+    return json.dumps(dict(membership), sort_keys=True)
+
+
+def sweep_membership(environ: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+    """run.json's `sweep` entry, read from NBOPS_SWEEP: the sweep this run belongs to, or None."""
+    text = (environ if environ is not None else os.environ).get(SWEEP_ENV)
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return {"id": text}
+    return value if isinstance(value, dict) else {"id": str(value)}
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -197,6 +217,11 @@ class RunFolder:
         return self.path / "run.json"
 
     @property
+    def verdicts(self) -> Path:
+        """verdicts.json: the registry gate and the drift verdict the notebook reached."""
+        return self.path / "verdicts.json"
+
+    @property
     def model_card(self) -> Path:
         return self.path / "model_card.md"
 
@@ -209,6 +234,17 @@ class RunFolder:
     def figures(self) -> Path:
         """The folder of plots the notebook saved."""
         return self.path / "figures"
+
+    @property
+    def figure_titles(self) -> Path:
+        """figures/titles.json: {name: {title, execution_count}} of each saved figure (the
+        report's alt text for the images of the cell that saved it)."""
+        return self.figures / "titles.json"
+
+    @property
+    def drift_report(self) -> Path:
+        """Evidently's interactive drift report, saved by a drift notebook."""
+        return self.path / "drift_report.html"
 
     @property
     def tables(self) -> Path:
@@ -224,6 +260,12 @@ class RunFolder:
     def tracking_handoff(self) -> Path:
         """The MLflow run's variables for the kernel, written once the run is open."""
         return self.path / ".tracking.json"
+
+    @property
+    def tracking_pending(self) -> Path:
+        """What the kernel could not hand to a tracking server (MLflow models in `models/`,
+        registrations in `registrations.json`), kept until `nbops sync` or the runner logs it."""
+        return self.path / ".tracking-pending"
 
     @property
     def reserve(self) -> Path:
@@ -242,7 +284,14 @@ class RunFolder:
     @property
     def artifact_files(self) -> tuple[Path, ...]:
         """The files MLflow mirrors as artifacts of the run."""
-        return (self.notebook, self.report, self.params, self.metrics, self.model_card)
+        return (
+            self.notebook,
+            self.report,
+            self.params,
+            self.metrics,
+            self.verdicts,
+            self.model_card,
+        )
 
     @property
     def artifact_folders(self) -> tuple[Path, ...]:

@@ -23,7 +23,7 @@ from typing import Any
 from nbops import runs
 from nbops.errors import BadInputError
 from nbops.files import file_sha256, write_json_atomic
-from nbops.nbval_capture import CAPTURE_ENV
+from nbops.nbval_capture import CAPTURE_ENV, CELLS_ENV
 from nbops.project import (
     MLFLOW_EXPERIMENT_ID_ENV,
     MLFLOW_EXPERIMENT_NAME_ENV,
@@ -49,6 +49,7 @@ class Reproduction:
     cells_compared: int
     differing: list[dict[str, Any]] = field(default_factory=list)
     environment: list[str] = field(default_factory=list)
+    cells_not_run: int = 0  # code cells the run never reached (it failed or was interrupted)
 
     @property
     def reproduced(self) -> bool:
@@ -125,6 +126,12 @@ def reproduce(
         )
     if record.get("status") == runs.CRASHED:
         differences.append("the run crashed (its nbops process is gone): comparing what it left")
+    executed, code_cells = executed_cells(notebook)
+    if not executed:
+        raise BadInputError(
+            f"run {record.get('id')} executed no cell ({record.get('status')}): "
+            "nothing to reproduce"
+        )
     # nbval starts its kernel in the notebook's folder: a link in the project root makes that
     # the root, the working directory the run had.
     link = root / f".nbops-reproduce-{os.getpid()}-{run_dir.name}.ipynb"
@@ -132,9 +139,10 @@ def reproduce(
         capture = Path(scratch) / "cells.jsonl"
         try:
             link.symlink_to(notebook.resolve())
-            done = _run_nbval(
-                link, root, _kernel_env(record, root, Path(scratch), capture, threads), timeout
-            )
+            env = _kernel_env(record, root, Path(scratch), capture, threads)
+            if len(executed) < code_cells:  # only what the run executed has a reference
+                env[CELLS_ENV] = ",".join(map(str, executed))
+            done = _run_nbval(link, root, env, timeout)
         finally:
             link.unlink(missing_ok=True)
         cells = _read_capture(capture)
@@ -149,7 +157,7 @@ def reproduce(
         for cell in cells
         if not cell["passed"] and (diff := _diff(cell["expected"], cell["got"]))
     ]
-    result = Reproduction(run_dir, len(cells), differing, differences)
+    result = Reproduction(run_dir, len(cells), differing, differences, code_cells - len(executed))
     write_json_atomic(
         folder.reproduce_record,
         {
@@ -157,6 +165,7 @@ def reproduce(
             "result": "reproduced" if result.reproduced else "differs",
             "cells_compared": result.cells_compared,
             "cells_identical": result.cells_compared - len(differing),
+            "cells_not_run": result.cells_not_run,
             "differing_cells": differing,
             "environment_differences": differences,
             "duration_s": round(time.monotonic() - started, 3),
@@ -195,6 +204,24 @@ def _read_capture(path: Path) -> list[dict[str, Any]]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return sorted((json.loads(line) for line in lines if line), key=lambda c: c["cell_num"])
+
+
+def executed_cells(notebook: Path) -> tuple[list[int], int]:
+    """The code cells (nbval's 0-based count) the run executed, and how many code cells there are.
+
+    A failed or interrupted run stops early: papermill marks the cells it never reached `pending`
+    (without papermill's marks, a cell never run has no execution count). Those have no reference
+    output, so they are neither re-executed nor counted as reproduced.
+    """
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    code = [cell for cell in cells if cell.get("cell_type") == "code"]
+    executed = []
+    for index, cell in enumerate(code):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        ran = status != "pending" if status else cell.get("execution_count") is not None
+        if ran:
+            executed.append(index)
+    return executed, len(code)
 
 
 def _cell_numbers(notebook: Path) -> list[int]:

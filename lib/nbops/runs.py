@@ -52,7 +52,10 @@ def allocate(runs_dir: Path, notebook_stem: str, name: str | None = None, now=No
     except OSError as exc:
         raise BadInputError(f"cannot create the runs folder {runs_dir}: {exc.strerror}") from None
     if not os.access(runs_dir, os.W_OK | os.X_OK):
-        raise BadInputError(f"the runs folder {runs_dir} is not writable: pass --runs-dir")
+        raise BadInputError(
+            f"the runs folder {runs_dir} is not writable: make it writable or choose another "
+            "(--runs-dir, or runs-dir in [tool.nbops])"
+        )
     stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", notebook_stem).strip("-.") or "notebook"
     base = f"{stamp}-{stem}" + (f"-{validate_name(name)}" if name else "")

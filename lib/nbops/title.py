@@ -10,13 +10,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from nbops.notebook_file import cell_source
+
 TITLE = re.compile(r"^#[ \t]+(?P<title>.+?)[ \t]*$", re.MULTILINE)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
-
-def _source(cell: Mapping[str, Any]) -> str:
-    source = cell.get("source") or ""
-    return source if isinstance(source, str) else "".join(source)
 
 
 def title_and_intro(cells: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
@@ -24,7 +21,7 @@ def title_and_intro(cells: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
     for cell in cells:
         if cell.get("cell_type") != "markdown":
             continue
-        text = _source(cell)
+        text = cell_source(cell)
         match = TITLE.search(text)
         if match is None:
             continue
@@ -36,7 +33,7 @@ def title_and_intro(cells: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
 def set_title(cells: Iterable[Any], title: str) -> bool:
     """Replace the first markdown `# ` title with `title`; False when there is none."""
     for cell in cells:
-        if cell.get("cell_type") == "markdown" and TITLE.search(_source(cell)):
-            cell["source"] = TITLE.sub(lambda _: f"# {title}", _source(cell), count=1)
+        if cell.get("cell_type") == "markdown" and TITLE.search(cell_source(cell)):
+            cell["source"] = TITLE.sub(lambda _: f"# {title}", cell_source(cell), count=1)
             return True
     return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,36 @@ def test_unreadable_file_exits_2_and_others_are_still_checked(write_nb, run_chec
         " (Expecting value: line 1 column 12 (char 11))"
     ]
     assert "NB201" in out
+
+
+def _no_permission(path: Path) -> None:
+    path.write_text("{}", encoding="utf-8")
+    path.chmod(0)
+
+
+@pytest.mark.parametrize(
+    "make_bad",
+    [
+        pytest.param(lambda path: path.write_text("", encoding="utf-8"), id="empty"),
+        pytest.param(lambda path: path.write_bytes(b"\xff\xfe\x00{"), id="not-utf8"),
+        pytest.param(lambda path: None, id="missing"),
+        pytest.param(
+            _no_permission,
+            id="no-permission",
+            marks=pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file"),
+        ),
+    ],
+)
+@pytest.mark.parametrize("statistics", [False, True], ids=["text", "statistics"])
+def test_a_file_that_cannot_be_read_is_never_all_checks_passed(
+    tmp_path, run_check, make_bad, statistics
+):
+    bad = tmp_path / "bad.ipynb"
+    make_bad(bad)
+    status, out, err = run_check(str(bad), *(["--statistics"] if statistics else []))
+    assert status == 2 and err.startswith("nbops: error:") and err.count("\n") == 1
+    assert "All checks passed" not in out
+    assert out.splitlines()[-1] == "Found 0 errors; 1 file could not be read (not checked)."
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,9 @@ Computed once per notebook from the raw JSON (nbformat costs seconds to import) 
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-
-from nbops.errors import NotebookError
 
 SECTIONS = ("Imports", "Configs", "Datasets", "EDA", "Modeling", "Evaluation")
 # Checked in this order, so "Exploratory data analysis" is EDA and "Model evaluation" Evaluation.
@@ -78,25 +74,6 @@ class Cell:
         if text.isascii():
             return col_offset + 1
         return len(text.encode()[:col_offset].decode(errors="ignore")) + 1
-
-
-def read_notebook(path: str | Path) -> dict:
-    """The notebook JSON at `path`, or a NotebookError saying why it is not a notebook."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise NotebookError(f"{path}: cannot read: {error}") from error
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise NotebookError(f"{path}: not a notebook: invalid JSON ({error})") from error
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise NotebookError(f"{path}: not a notebook: no 'cells' list (nbformat 4 expected)")
-    if data.get("nbformat", 4) < 4:
-        raise NotebookError(
-            f"{path}: nbformat {data['nbformat']} notebook: upgrade it to nbformat 4"
-        )
-    return data
 
 
 class Notebook:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbops.check.analysis import Notebook, read_notebook
+from nbops.check.analysis import Notebook
 from nbops.check.config import CheckConfig
 from nbops.check.diagnostics import Diagnostic
 from nbops.check.noqa import suppress, unused_findings
 from nbops.check.registry import all_rules
+from nbops.notebook_file import read_notebook
 
 
 def check_notebook(

@@ -10,7 +10,7 @@ from pathlib import Path
 from nbops.check.check import check_notebook
 from nbops.check.config import CheckConfig, load_config
 from nbops.check.diagnostics import Diagnostic
-from nbops.check.output import FORMATS, RENDERERS, statistics
+from nbops.check.output import FORMATS, RENDERERS, statistics, text
 from nbops.check.registry import get_rule
 from nbops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, NotebookError
 from nbops.project import DEFAULTS
@@ -55,7 +55,9 @@ def main(args: argparse.Namespace) -> int:
         args.paths or [Path(p) for p in DEFAULT_PATHS], config, explicit=bool(args.paths)
     )
     if args.statistics:
-        print(statistics(findings))
+        print(statistics(findings, unreadable))
+    elif args.format == "text":
+        print(text(findings, unreadable))
     else:
         print(RENDERERS[args.format](findings))
     if unreadable:

@@ -13,19 +13,22 @@ from nbops.check.registry import all_rules
 FORMATS = ("text", "json", "github")
 
 
-def summary(count: int) -> str:
-    """ruff's last line: `Found 3 errors.` or `All checks passed!`."""
-    if not count:
-        return "All checks passed!"
-    return f"Found {count} error{'s' if count != 1 else ''}."
+def summary(count: int, unreadable: int = 0) -> str:
+    """ruff's last line: `Found 3 errors.` or `All checks passed!` (only when every file was
+    read); with unreadable files, how many could not be checked."""
+    found = f"Found {count} error{'s' if count != 1 else ''}"
+    if unreadable:
+        files = "1 file" if unreadable == 1 else f"{unreadable} files"
+        return f"{found}; {files} could not be read (not checked)."
+    return f"{found}." if count else "All checks passed!"
 
 
-def text(found: list[Diagnostic]) -> str:
+def text(found: list[Diagnostic], unreadable: int = 0) -> str:
     """One `path:cell N:L:C: CODE message` line per finding, then the summary."""
-    return "\n".join([*(d.render() for d in found), summary(len(found))])
+    return "\n".join([*(d.render() for d in found), summary(len(found), unreadable)])
 
 
-def statistics(found: list[Diagnostic]) -> str:
+def statistics(found: list[Diagnostic], unreadable: int = 0) -> str:
     """A count per code with the rule's name, most frequent first, then the summary."""
     rules = all_rules()
     counts = Counter(d.code for d in found)
@@ -33,7 +36,7 @@ def statistics(found: list[Diagnostic]) -> str:
         f"{count:>5}\t{code}\t{rules[code].name}"
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     ]
-    return "\n".join([*rows, summary(len(found))])
+    return "\n".join([*rows, summary(len(found), unreadable)])
 
 
 def as_json(found: list[Diagnostic]) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbops.errors import BadInputError, NotebookError
-from nbops.params import cell_source, read_notebook
+from nbops.notebook_file import cell_source, read_notebook
 
 TAG_PREFIX = "export:"
 _DIRECTIVE = re.compile(r"#\s*\|\s*export\b(?P<rest>.*)")

@@ -1,11 +1,14 @@
-"""Helpers the notebooks import, one module per concern; a template's Imports cell names the module
-of every helper it uses (`from nbops.kit.data import load_table, split_stratified`).
+"""Helpers the notebooks import, one module per concern. A template imports the modules
+(`from nbops.kit import data, metrics`) and calls `data.load_table(...)`, so every call says where
+its code is (`lib/nbops/kit/<module>.py`).
 
 - `data`        load a table, check its columns and target, sample rows, split train and test
 - `eda`         tables that describe a table: columns, missing values, statistics, outliers, signal
 - `data_plots`  plots of what a table holds: distributions, categories, correlations, series, drift
 - `models`      preprocessing, named classifiers and regressors, grid results, loading a model
 - `metrics`     scores: classification, regression, per segment, calibration, importance
+- `bootstrap`   95% intervals of a test metric: seeded bootstrap over the test rows
+- `validation`  `val_<metric>` scores measured inside the training split, what sweeps rank on
 - `model_plots` plots of predictions: confusion, curves, residuals, calibration, forecasts
 - `timeseries`  forecasting: time checks, past-only features, baselines, backtests
 - `drift_data`  the two tables of a drift check: which columns compare, and how they differ
@@ -20,6 +23,7 @@ first helper module a notebook imports.
 """
 
 __all__ = [
+    "bootstrap",
     "data",
     "data_plots",
     "drift",
@@ -33,4 +37,5 @@ __all__ = [
     "record",
     "timeseries",
     "tracking",
+    "validation",
 ]

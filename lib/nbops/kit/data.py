@@ -21,6 +21,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 NUMERIC, CATEGORICAL = "numeric", "categorical"
 MISSING = "<missing>"  # how a missing value is shown among categories
+PLOT_MAX_ROWS = 5000  # rows a plot draws at most (a seeded sample beyond that)
 
 
 class FeatureTypes(NamedTuple):
@@ -65,6 +66,11 @@ def load_table(path: str | os.PathLike, parameter: str = "DATA_PATH") -> pd.Data
             f"{parameter} {path.as_posix()!r} is not a readable {suffix.lstrip('.')} table "
             f"({type(exc).__name__}: {reason[:200]}): fix the file or point {parameter} elsewhere"
         ) from None
+    if frame.empty and not len(frame):
+        raise DataError(
+            f"{parameter} {path.as_posix()!r} has no rows (a header at most): "
+            f"point {parameter} at a table with data"
+        )
     record_dataset(path, len(frame))
     return frame
 
@@ -90,7 +96,8 @@ def validate_target(frame: pd.DataFrame, target: str) -> pd.Series:
     require_column(frame, target, "target column")
     counts = frame[target].value_counts(dropna=True).sort_index()
     if counts.empty:
-        raise DataError(f"target column {target!r} has no values: every row is missing")
+        why = "the table has no rows" if frame.empty else "every row is missing"
+        raise DataError(f"target column {target!r} has no values: {why}")
     if len(counts) < 2:
         raise DataError(
             f"target column {target!r} has one class ({counts.index[0]!r}): "
@@ -140,8 +147,11 @@ def feature_types(frame: pd.DataFrame, *exclude: str) -> FeatureTypes:
     return FeatureTypes(**kinds)
 
 
-def sample_rows(frame: pd.DataFrame, max_rows: int, *, random_state: int) -> pd.DataFrame:
-    """A seeded sample of at most `max_rows` rows in their original order (0: every row)."""
+def sample_rows(
+    frame: pd.DataFrame, max_rows: int = PLOT_MAX_ROWS, *, random_state: int
+) -> pd.DataFrame:
+    """A seeded sample of at most `max_rows` rows in their original order (0: every row); the
+    default is what a plot draws legibly and quickly whatever the size of the table."""
     if not max_rows or len(frame) <= max_rows:
         return frame
     return frame.sample(n=max_rows, random_state=random_state).sort_index()

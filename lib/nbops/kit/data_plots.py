@@ -14,6 +14,11 @@ from matplotlib.figure import Figure
 
 from nbops.kit.data import NUMERIC, is_numeric
 from nbops.kit.figures import (
+    FIGURE_SIZE,
+    HIST_BINS,
+    MAX_CATEGORIES_SHOWN,
+    MAX_COLUMNS,
+    TOP_FEATURES,
     Size,
     closed,
     grid,
@@ -27,7 +32,9 @@ BAR_HEIGHT_INCHES = 0.22
 STRONG_CORRELATION = 0.6
 
 
-def plot_target_distribution(frame: pd.DataFrame, target: str, *, figsize: Size) -> Figure:
+def plot_target_distribution(
+    frame: pd.DataFrame, target: str, *, figsize: Size = FIGURE_SIZE
+) -> Figure:
     """A bar per class with its row count and share."""
     counts = frame[target].value_counts().sort_index()
     fig, ax = plt.subplots(figsize=tuple(figsize))
@@ -36,10 +43,12 @@ def plot_target_distribution(frame: pd.DataFrame, target: str, *, figsize: Size)
     ax.invert_yaxis()
     ax.set(xlabel="rows", ylabel=target, title=f"{target}: rows per class")
     ax.margins(x=0.15)
-    return closed(fig)
+    return closed(fig, "target_distribution")
 
 
-def plot_target_histogram(frame: pd.DataFrame, target: str, *, bins: int, figsize: Size) -> Figure:
+def plot_target_histogram(
+    frame: pd.DataFrame, target: str, *, bins: int = HIST_BINS, figsize: Size = FIGURE_SIZE
+) -> Figure:
     """The distribution of a numeric target, with its mean and median marked."""
     values = frame[target].dropna().astype(float)
     fig, ax = plt.subplots(figsize=tuple(figsize))
@@ -48,22 +57,22 @@ def plot_target_histogram(frame: pd.DataFrame, target: str, *, bins: int, figsiz
     ax.axvline(values.median(), color="grey", linestyle=":", label=f"median {values.median():.3g}")
     ax.legend()
     ax.set(xlabel=target, ylabel="rows", title=f"Distribution of {target}")
-    return closed(fig)
+    return closed(fig, "target_distribution")
 
 
 def plot_histograms(
     frame: pd.DataFrame,
     columns: list[str],
     *,
-    bins: int,
-    max_columns: int,
-    figsize: Size,
+    bins: int = HIST_BINS,
+    max_columns: int = MAX_COLUMNS,
+    figsize: Size = FIGURE_SIZE,
     hue: str | None = None,
 ) -> Figure:
     """A histogram per numeric column (the first `max_columns`); with `hue`, one per class."""
     shown = columns[:max_columns]
     if not shown:
-        return message_figure("no numeric columns", figsize)
+        return message_figure("no numeric columns", figsize, "numeric_distributions")
     classes = _as_text(frame[hue]) if hue else None
     fig, axes = grid(len(shown), figsize)
     for ax, column in zip(axes, shown, strict=False):
@@ -80,23 +89,23 @@ def plot_histograms(
         legend_beside(fig, axes, hue)
     title = "Numeric distributions" + (f" by {hue}" if hue else "")
     title_grid(fig, title, len(shown), len(columns))
-    return closed(fig)
+    return closed(fig, "numeric_distributions")
 
 
 def plot_top_categories(
     frame: pd.DataFrame,
     columns: list[str],
     *,
-    max_categories: int,
-    max_columns: int,
-    figsize: Size,
+    max_categories: int = MAX_CATEGORIES_SHOWN,
+    max_columns: int = MAX_COLUMNS,
+    figsize: Size = FIGURE_SIZE,
     hue: str | None = None,
 ) -> Figure:
     """The most frequent values of each categorical column: row counts, or with `hue` the share
     of each class within each value (missing values shown as `<missing>`)."""
     shown = columns[:max_columns]
     if not shown:
-        return message_figure("no categorical columns", figsize)
+        return message_figure("no categorical columns", figsize, "categorical_counts")
     tops = {column: top_values(frame[column], max_categories) for column in shown}
     row_height = BAR_HEIGHT_INCHES * max(len(top) for _, top in tops.values()) + 1 if hue else None
     fig, axes = grid(len(shown), figsize, row_height=row_height)
@@ -114,15 +123,17 @@ def plot_top_categories(
         legend_beside(fig, axes, hue)
     title = "Class shares by category" if hue else "Most frequent values"
     title_grid(fig, title, len(shown), len(columns))
-    return closed(fig)
+    return closed(fig, "categorical_counts")
 
 
 def plot_correlation_heatmap(
-    frame: pd.DataFrame, columns: list[str], *, figsize: Size, annotate_max: int = 12
+    frame: pd.DataFrame, columns: list[str], *, figsize: Size = FIGURE_SIZE, annotate_max: int = 12
 ) -> Figure:
     """Pearson correlations between numeric columns, annotated when there are few of them."""
     if len(columns) < 2:
-        return message_figure("fewer than two numeric feature columns", figsize)
+        return message_figure(
+            "fewer than two numeric feature columns", figsize, "correlation_heatmap"
+        )
     corr = frame[columns].corr()
     fig, ax = plt.subplots(figsize=tuple(figsize))
     image = ax.imshow(corr.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
@@ -136,41 +147,52 @@ def plot_correlation_heatmap(
             ax.text(col, row, text, ha="center", va="center", color=color, fontsize="small")
     fig.colorbar(image, ax=ax, shrink=0.8)
     ax.set_title("Correlation between numeric features")
-    return closed(fig)
+    return closed(fig, "correlation_heatmap")
 
 
-def plot_missing_matrix(frame: pd.DataFrame, *, figsize: Size) -> Figure:
+def plot_missing_matrix(frame: pd.DataFrame, *, figsize: Size = FIGURE_SIZE) -> Figure:
     """A dark cell for every missing value: rows down, columns across (patterns show as bands)."""
     fig, ax = plt.subplots(figsize=tuple(figsize))
     ax.imshow(frame.isna().to_numpy(), aspect="auto", interpolation="nearest", cmap="Greys")
     ax.set_xticks(range(frame.shape[1]), [str(c) for c in frame.columns], rotation=90)
     ax.set(ylabel="row", title="Missing values (dark = missing)")
-    return closed(fig)
+    return closed(fig, "missing_values")
 
 
 def plot_boxplots(
-    frame: pd.DataFrame, columns: list[str], *, max_columns: int, figsize: Size
+    frame: pd.DataFrame,
+    columns: list[str],
+    *,
+    max_columns: int = MAX_COLUMNS,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """Standardised box plots of numeric columns: points past the whiskers are outliers."""
     shown = columns[:max_columns]
     if not shown:
-        return message_figure("no numeric columns", figsize)
+        return message_figure("no numeric columns", figsize, "outliers")
     values = frame[shown].astype(float)
     scaled = (values - values.mean()) / values.std(ddof=0).replace(0, 1)
     fig, ax = plt.subplots(figsize=tuple(figsize))
     ax.boxplot([scaled[c].dropna() for c in shown], tick_labels=shown, orientation="horizontal")
     ax.invert_yaxis()
     ax.set(xlabel="standard deviations from the mean", title="Outliers (standardised values)")
-    return closed(fig)
+    return closed(fig, "outliers")
 
 
 def plot_against_target(
-    frame: pd.DataFrame, columns: list[str], target: str, *, max_columns: int, figsize: Size
+    frame: pd.DataFrame,
+    columns: list[str],
+    target: str,
+    *,
+    max_columns: int = MAX_COLUMNS,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """Each numeric column against a numeric target (scatter) or per target class (box plots)."""
     shown = [c for c in columns if c != target][:max_columns]
     if not shown:
-        return message_figure("no numeric columns besides the target", figsize)
+        return message_figure(
+            "no numeric columns besides the target", figsize, "features_vs_target"
+        )
     fig, axes = grid(len(shown), figsize)
     numeric_target = is_numeric(frame[target])
     for ax, column in zip(axes, shown, strict=False):
@@ -184,11 +206,16 @@ def plot_against_target(
             ax.boxplot(groups, tick_labels=labels, orientation="horizontal")
         ax.set(xlabel=column, ylabel=target)
     title_grid(fig, f"Numeric columns against {target}", len(shown), len(columns))
-    return closed(fig)
+    return closed(fig, "features_vs_target")
 
 
 def plot_ranking(
-    table: pd.DataFrame, column: str, *, top: int, title: str, figsize: Size
+    table: pd.DataFrame,
+    column: str,
+    *,
+    top: int = TOP_FEATURES,
+    title: str,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """Horizontal bars of the `top` rows of a ranking table."""
     shown = table.head(top)
@@ -200,7 +227,12 @@ def plot_ranking(
 
 
 def plot_time_series(
-    frame: pd.DataFrame, time_column: str, columns: list[str], *, max_columns: int, figsize: Size
+    frame: pd.DataFrame,
+    time_column: str,
+    columns: list[str],
+    *,
+    max_columns: int = MAX_COLUMNS,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """Each numeric column over time, one panel each, in time order."""
     shown = [c for c in columns if c != time_column][:max_columns]
@@ -219,7 +251,12 @@ def plot_time_series(
 
 
 def plot_seasonal_profile(
-    frame: pd.DataFrame, time_column: str, target: str, *, parts: list[str], figsize: Size
+    frame: pd.DataFrame,
+    time_column: str,
+    target: str,
+    *,
+    parts: list[str],
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """Mean and interquartile range of the target per calendar part (month, dayofweek, ...)."""
     if not parts:
@@ -238,7 +275,7 @@ def plot_seasonal_profile(
     return closed(fig)
 
 
-def plot_autocorrelation(series: pd.Series, *, max_lag: int, figsize: Size) -> Figure:
+def plot_autocorrelation(series: pd.Series, *, max_lag: int, figsize: Size = FIGURE_SIZE) -> Figure:
     """Correlation of the series with itself k steps earlier, for k = 1..max_lag."""
     lags = np.arange(1, min(max_lag, len(series) - 2) + 1)
     values = [series.autocorr(int(lag)) for lag in lags]
@@ -257,9 +294,9 @@ def plot_drift_distributions(
     table: pd.DataFrame,
     *,
     top: int,
-    bins: int,
-    max_categories: int,
-    figsize: Size,
+    bins: int = HIST_BINS,
+    max_categories: int = MAX_CATEGORIES_SHOWN,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """Reference against current distribution of the `top` most drifted columns of `table`
     (from `nbops.kit.drift.drift_table`)."""

@@ -25,7 +25,7 @@ import pandas as pd
 from nbops.kit.data import CATEGORICAL, NUMERIC
 from nbops.kit.drift_data import DriftColumns, given, missing_share
 from nbops.kit.errors import DataError, DriftDetectedError
-from nbops.kit.record import run_dir
+from nbops.kit.record import record_verdict, run_dir
 from nbops.project import tracking_enabled
 
 REPORT_NAME = "drift_report"
@@ -233,10 +233,23 @@ def _single(value: Any) -> float | None:
 
 
 def drift_verdict(table: pd.DataFrame, threshold: float) -> DriftVerdict:
-    """Drift is detected when the share of drifted columns reaches `threshold`."""
+    """Drift is detected when the share of drifted columns reaches `threshold` (the verdict is
+    noted in the run's verdicts.json)."""
     drifted = [str(column) for column in table.index[table["drifted"].to_numpy(dtype=bool)]]
     share = len(drifted) / len(table)
-    return DriftVerdict(share >= threshold, share, threshold, drifted, len(table))
+    verdict = DriftVerdict(share >= threshold, share, threshold, drifted, len(table))
+    record_verdict(
+        "drift",
+        {
+            "detected": verdict.detected,
+            "drifted": len(drifted),
+            "total": verdict.n_columns,
+            "share": share,
+            "threshold": threshold,
+            "columns": drifted,
+        },
+    )
+    return verdict
 
 
 def fail_on_drift(verdict: DriftVerdict, fail: bool) -> None:

@@ -13,6 +13,12 @@ from nbops.kit.data import MISSING
 
 Size = tuple[float, float] | list[float]
 MAX_PER_ROW = 3
+# Display defaults of every plot: they change what a figure looks like, never a result.
+FIGURE_SIZE: Size = (6.0, 4.0)  # width and height of one plot, in inches
+HIST_BINS = 20  # bins per histogram
+MAX_COLUMNS = 12  # per-column plots draw at most this many columns
+MAX_CATEGORIES_SHOWN = 20  # category plots draw at most this many values per column
+TOP_FEATURES = 15  # ranking plots draw at most this many rows
 
 
 def grid(
@@ -53,15 +59,18 @@ def top_values(values: pd.Series, max_categories: int) -> tuple[pd.Series, pd.Se
     return text, text.value_counts().sort_index(kind="stable").nlargest(max_categories)
 
 
-def message_figure(message: str, figsize: Size) -> Figure:
-    """A figure that only says `message` (when there is nothing to plot)."""
+def message_figure(message: str, figsize: Size, name: str = "") -> Figure:
+    """A figure that only says `message` (when there is nothing to plot), named as `closed`."""
     fig, ax = plt.subplots(figsize=tuple(figsize))
     ax.text(0.5, 0.5, message, ha="center", va="center")
     ax.set_axis_off()
-    return closed(fig)
+    return closed(fig, name)
 
 
-def closed(fig: Figure) -> Figure:
-    """Close `fig` in pyplot (so it is not drawn twice) and return it for display and saving."""
+def closed(fig: Figure, name: str = "") -> Figure:
+    """Close `fig` in pyplot (so it is not drawn twice) and return it for display and saving;
+    `name` is the file name `save_figure` gives it when told none (`figures/<name>.png`)."""
     plt.close(fig)
+    if name:
+        fig.set_label(name)
     return fig

@@ -2,7 +2,8 @@
 fairness gaps, calibration, permutation importance and the rows with the largest errors.
 
 Metric names are the ones the templates record (see DESIGN's list); every function returns plain
-numbers or a table, ready for `record_metrics` or display.
+numbers or a table, ready for `record_metrics` or display. The headline scores come with their 95%
+bootstrap interval, `M_ci_low` and `M_ci_high` (see `nbops.kit.bootstrap`).
 """
 
 from __future__ import annotations
@@ -25,16 +26,34 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
+from nbops.kit.bootstrap import (
+    N_RESAMPLES,
+    RANDOM_STATE,
+    classification_intervals,
+    regression_intervals,
+)
 from nbops.kit.data import MISSING
 from nbops.kit.errors import DataError
 
 GAP_METRICS = ("selection_rate", "accuracy", "recall")
+PERMUTATION_REPEATS = 5  # shuffles per column for permutation importance
+PERMUTATION_MAX_ROWS = 5000  # rows permutation importance scores at most (seeded sample beyond)
+# Recorded error metrics and the scikit-learn scorer that measures them (negated: higher is better).
+ERROR_SCORERS = {"rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
 
 
 def classification_metrics(
-    y_true: Sequence, y_pred: Sequence, y_proba: np.ndarray, *, classes: Sequence
+    y_true: Sequence,
+    y_pred: Sequence,
+    y_proba: np.ndarray,
+    *,
+    classes: Sequence,
+    n_resamples: int = N_RESAMPLES,
+    random_state: int = RANDOM_STATE,
 ) -> dict[str, float]:
-    """Accuracy, macro/weighted F1, macro precision and recall, and ROC AUC.
+    """Accuracy, macro/weighted F1, macro precision and recall, and ROC AUC, each with its 95%
+    interval (`M_ci_low`, `M_ci_high`: a seeded bootstrap of `n_resamples` class-stratified
+    resamples of the rows; `n_resamples=0` leaves the intervals out).
 
     ROC AUC is `roc_auc` for a binary target (positive class = `classes[1]`) and `roc_auc_ovr`
     (macro average of one-vs-rest) for more classes; `y_proba` columns follow `classes`.
@@ -57,7 +76,19 @@ def classification_metrics(
         metrics["roc_auc"] = roc_auc_score(np.asarray(y_true) == classes[1], y_proba[:, 1])
     else:
         metrics["roc_auc_ovr"] = roc_auc_score(y_true, y_proba, multi_class="ovr", labels=classes)
-    return {name: float(value) for name, value in metrics.items()}
+    point = {name: float(value) for name, value in metrics.items()}
+    if n_resamples <= 0:
+        return point
+    intervals = classification_intervals(
+        y_true,
+        y_pred,
+        y_proba,
+        classes,
+        point,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
+    return point | intervals
 
 
 def classification_report_table(y_true: Sequence, y_pred: Sequence) -> pd.DataFrame:
@@ -69,13 +100,26 @@ def classification_report_table(y_true: Sequence, y_pred: Sequence) -> pd.DataFr
     return table
 
 
-def regression_metrics(y_true: Sequence, y_pred: Sequence) -> dict[str, float]:
-    """RMSE, MAE and R² of predictions."""
-    return {
+def regression_metrics(
+    y_true: Sequence,
+    y_pred: Sequence,
+    *,
+    n_resamples: int = N_RESAMPLES,
+    random_state: int = RANDOM_STATE,
+) -> dict[str, float]:
+    """RMSE, MAE and R² of predictions, each with its 95% interval (`M_ci_low`, `M_ci_high`:
+    a seeded bootstrap of `n_resamples` resamples of the rows; `n_resamples=0` leaves them out)."""
+    point = {
         "rmse": float(root_mean_squared_error(y_true, y_pred)),
         "mae": float(mean_absolute_error(y_true, y_pred)),
         "r2": float(r2_score(y_true, y_pred)),
     }
+    if n_resamples <= 0:
+        return point
+    intervals = regression_intervals(
+        y_true, y_pred, point, n_resamples=n_resamples, random_state=random_state
+    )
+    return point | intervals
 
 
 def rmse_where_known(y_true: pd.Series, forecast: pd.Series, name: str) -> float:
@@ -94,16 +138,18 @@ def permutation_importances(
     y: Sequence,
     *,
     scoring: str,
-    n_repeats: int,
     random_state: int,
-    max_rows: int = 0,
+    n_repeats: int = PERMUTATION_REPEATS,
+    max_rows: int = PERMUTATION_MAX_ROWS,
 ) -> pd.DataFrame:
     """How much the score drops when each input column is shuffled (mean and std), largest first.
 
-    With `max_rows`, a seeded sample of at most that many rows is scored (0: every row): the cost
-    is columns x repeats predictions, so on a large test split the sample keeps it bounded while
-    the ranking of the columns stays the same.
+    `scoring` is a scikit-learn scorer name or a recorded error metric (`rmse`, `mae`: then the
+    importance is how much the error rises). With `max_rows`, a seeded sample of at most that
+    many rows is scored (0: every row): the cost is columns x repeats predictions, so on a large
+    test split the sample keeps it bounded while the ranking of the columns stays the same.
     """
+    scoring = ERROR_SCORERS.get(scoring, scoring)
     if max_rows and len(X) > max_rows:
         rows = np.sort(np.random.default_rng(random_state).choice(len(X), max_rows, replace=False))
         X, y = X.iloc[rows], np.asarray(y)[rows]
@@ -205,7 +251,7 @@ def calibration_summary(
 
 
 def largest_errors(
-    X: pd.DataFrame, y_true: pd.Series, proba: np.ndarray, *, classes: Sequence, top: int
+    X: pd.DataFrame, y_true: pd.Series, proba: np.ndarray, *, classes: Sequence, top: int = 10
 ) -> pd.DataFrame:
     """The `top` rows where the model gave the true class the lowest probability, with features."""
     classes = list(classes)

@@ -17,11 +17,22 @@ from sklearn.calibration import calibration_curve
 from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
 
 from nbops.kit.data import is_numeric
-from nbops.kit.figures import Size, closed, grid, message_figure, top_values
+from nbops.kit.figures import (
+    FIGURE_SIZE,
+    MAX_CATEGORIES_SHOWN,
+    MAX_COLUMNS,
+    TOP_FEATURES,
+    Size,
+    closed,
+    grid,
+    message_figure,
+    top_values,
+)
+from nbops.kit.metrics import ERROR_SCORERS
 
 
 def plot_confusion_matrix(
-    y_true: Sequence, y_pred: Sequence, *, labels: Sequence, figsize: Size
+    y_true: Sequence, y_pred: Sequence, *, labels: Sequence, figsize: Size = FIGURE_SIZE
 ) -> Figure:
     """Counts of true (rows) against predicted (columns) classes."""
     fig, ax = plt.subplots(figsize=tuple(figsize))
@@ -29,11 +40,11 @@ def plot_confusion_matrix(
         y_true, y_pred, labels=list(labels), ax=ax, colorbar=False, cmap="Blues"
     )
     ax.set_title("Confusion matrix (test split)")
-    return closed(fig)
+    return closed(fig, "confusion_matrix")
 
 
 def plot_roc_curves(
-    y_true: Sequence, y_proba: np.ndarray, *, classes: Sequence, figsize: Size
+    y_true: Sequence, y_proba: np.ndarray, *, classes: Sequence, figsize: Size = FIGURE_SIZE
 ) -> Figure:
     """ROC curve of the positive class (binary) or of each class against the rest."""
     fig, ax = _curves(RocCurveDisplay, y_true, y_proba, classes, figsize, chance_level=True)
@@ -42,22 +53,23 @@ def plot_roc_curves(
         ylabel="True positive rate",
         title=_curve_title("ROC", classes),
     )
-    return closed(fig)
+    return closed(fig, "roc_curve")
 
 
 def plot_precision_recall_curves(
-    y_true: Sequence, y_proba: np.ndarray, *, classes: Sequence, figsize: Size
+    y_true: Sequence, y_proba: np.ndarray, *, classes: Sequence, figsize: Size = FIGURE_SIZE
 ) -> Figure:
     """Precision-recall curve of the positive class (binary) or of each class against the rest."""
     fig, ax = _curves(PrecisionRecallDisplay, y_true, y_proba, classes, figsize)
     ax.set(xlabel="Recall", ylabel="Precision", title=_curve_title("Precision-recall", classes))
-    return closed(fig)
+    return closed(fig, "precision_recall_curve")
 
 
 def plot_permutation_importance(
-    importances: pd.DataFrame, *, top: int, scoring: str, figsize: Size
+    importances: pd.DataFrame, *, top: int = TOP_FEATURES, scoring: str, figsize: Size = FIGURE_SIZE
 ) -> Figure:
-    """Horizontal bars of the `top` largest permutation importances, with their spread."""
+    """Horizontal bars of the `top` largest permutation importances, with their spread;
+    `scoring` as given to `permutation_importances`."""
     shown = importances.head(top)
     fig, ax = plt.subplots(figsize=tuple(figsize))
     ax.barh(
@@ -68,14 +80,19 @@ def plot_permutation_importance(
     )
     ax.invert_yaxis()
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set(xlabel=f"drop in {scoring} when shuffled", title="Permutation importance (test split)")
-    return closed(fig)
+    change = "rise" if scoring in ERROR_SCORERS else "drop"
+    ax.set(
+        xlabel=f"{change} in {scoring} when shuffled", title="Permutation importance (test split)"
+    )
+    return closed(fig, "permutation_importance")
 
 
 def plot_actual_vs_predicted(
-    y_true: Sequence, y_pred: Sequence, *, target: str, figsize: Size
+    y_true: Sequence, y_pred: Sequence, *, target: str = "", figsize: Size = FIGURE_SIZE
 ) -> Figure:
-    """Predicted against actual values; points on the diagonal are perfect predictions."""
+    """Predicted against actual values; points on the diagonal are perfect predictions.
+    `target` names the axes (default: the name of the `y_true` series)."""
+    target = target or _series_name(y_true)
     y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
     low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
     fig, ax = plt.subplots(figsize=tuple(figsize))
@@ -83,11 +100,15 @@ def plot_actual_vs_predicted(
     ax.plot([low, high], [low, high], color="grey", linewidth=0.8, label="perfect prediction")
     ax.legend()
     ax.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title="Actual vs predicted")
-    return closed(fig)
+    return closed(fig, "actual_vs_predicted")
 
 
-def plot_residuals(y_true: Sequence, y_pred: Sequence, *, target: str, figsize: Size) -> Figure:
-    """Residuals (actual - predicted) against the prediction, and their distribution."""
+def plot_residuals(
+    y_true: Sequence, y_pred: Sequence, *, target: str = "", figsize: Size = FIGURE_SIZE
+) -> Figure:
+    """Residuals (actual - predicted) against the prediction, and their distribution; `target`
+    as in `plot_actual_vs_predicted`."""
+    target = target or _series_name(y_true)
     y_pred = np.asarray(y_pred, dtype=float)
     residuals = np.asarray(y_true, dtype=float) - y_pred
     fig, (left, right) = plt.subplots(1, 2, figsize=(figsize[0] * 1.5, figsize[1]))
@@ -99,22 +120,28 @@ def plot_residuals(y_true: Sequence, y_pred: Sequence, *, target: str, figsize: 
     right.set(xlabel="residual", ylabel="rows")
     fig.suptitle("Residuals (test split)")
     fig.set_layout_engine("constrained")
-    return closed(fig)
+    return closed(fig, "residuals")
 
 
 def plot_residuals_by_feature(
     X: pd.DataFrame,
     residuals: Sequence,
-    columns: list[str],
+    columns: list[str] | None = None,
     *,
-    max_columns: int,
-    max_categories: int,
-    figsize: Size,
+    max_columns: int = MAX_COLUMNS,
+    max_categories: int = MAX_CATEGORIES_SHOWN,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
-    """Residuals against each feature: a trend or a shifted category is structure missed."""
+    """Residuals against each feature: a trend or a shifted category is structure missed.
+
+    `columns` defaults to every column of `X` that holds a value, numeric ones first.
+    """
+    if columns is None:
+        present = [column for column in X.columns if X[column].notna().any()]
+        columns = sorted(present, key=lambda column: not is_numeric(X[column]))
     shown = columns[:max_columns]
     if not shown:
-        return message_figure("no feature columns", figsize)
+        return message_figure("no feature columns", figsize, "residuals_by_feature")
     residuals = pd.Series(np.asarray(residuals, dtype=float), index=X.index)
     fig, axes = grid(len(shown), figsize)
     for ax, column in zip(axes, shown, strict=False):
@@ -132,11 +159,11 @@ def plot_residuals_by_feature(
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.set(title=column, ylabel="residual")
     fig.suptitle("Residuals by feature (test split)")
-    return closed(fig)
+    return closed(fig, "residuals_by_feature")
 
 
 def plot_calibration(
-    y_true: Sequence, proba: np.ndarray, *, positive, n_bins: int, figsize: Size
+    y_true: Sequence, proba: np.ndarray, *, positive, n_bins: int, figsize: Size = FIGURE_SIZE
 ) -> Figure:
     """Observed frequency of the positive class against the predicted probability."""
     hit = np.asarray(y_true) == positive
@@ -150,10 +177,12 @@ def plot_calibration(
         ylabel="observed frequency",
         title="Calibration (reliability diagram)",
     )
-    return closed(fig)
+    return closed(fig, "calibration")
 
 
-def plot_segment_metrics(table: pd.DataFrame, *, metrics: list[str], figsize: Size) -> Figure:
+def plot_segment_metrics(
+    table: pd.DataFrame, *, metrics: list[str], figsize: Size = FIGURE_SIZE
+) -> Figure:
     """Bars of each metric per segment (unreliable segments hatched)."""
     fig, ax = plt.subplots(figsize=(figsize[0] * 1.3, figsize[1]))
     positions = np.arange(len(table))
@@ -166,7 +195,7 @@ def plot_segment_metrics(table: pd.DataFrame, *, metrics: list[str], figsize: Si
     ax.set_xticks(positions + width * (len(metrics) - 1) / 2, table.index.astype(str))
     ax.set(ylim=(0, 1.05), ylabel="score", title="Metrics per segment (hatched: too few rows)")
     ax.legend(loc="lower right")
-    return closed(fig)
+    return closed(fig, "segment_metrics")
 
 
 def plot_forecast(
@@ -175,7 +204,7 @@ def plot_forecast(
     forecasts: Mapping[str, pd.Series],
     *,
     title: str,
-    figsize: Size,
+    figsize: Size = FIGURE_SIZE,
 ) -> Figure:
     """The actual series and each forecast over the same period."""
     fig, ax = plt.subplots(figsize=(figsize[0] * 1.5, figsize[1]))
@@ -188,12 +217,19 @@ def plot_forecast(
     return closed(fig)
 
 
-def plot_fold_scores(scores: pd.DataFrame, *, columns: list[str], figsize: Size) -> Figure:
+def plot_fold_scores(
+    scores: pd.DataFrame, *, columns: list[str], figsize: Size = FIGURE_SIZE
+) -> Figure:
     """RMSE of the model and of each baseline, fold by fold."""
     fig, ax = plt.subplots(figsize=tuple(figsize))
     scores[columns].plot.bar(ax=ax, rot=0)
     ax.set(xlabel="fold (later folds forecast later periods)", ylabel="RMSE", title="RMSE per fold")
-    return closed(fig)
+    return closed(fig, "fold_scores")
+
+
+def _series_name(values: Sequence) -> str:
+    name = getattr(values, "name", None)
+    return "" if name is None else str(name)
 
 
 def _curves(display, y_true, y_proba, classes: Sequence, figsize: Size, *, chance_level=False):

@@ -73,15 +73,56 @@ def record_metrics(metrics: Mapping[str, object]) -> dict[str, float | int]:
     return recorded
 
 
-def save_figure(fig, name: str) -> Path:
-    """Save a matplotlib figure as figures/<name>.png in the run folder and return its path."""
+def record_verdict(kind: str, verdict: Mapping[str, object]) -> Path | None:
+    """Note a verdict the notebook reached (`gate`, `drift`) in the run's verdicts.json; under
+    `nbops run` only (opened interactively, the notebook's printed verdict is all there is)."""
+    if not in_managed_run():
+        return None
+    path = RunFolder(run_dir()).verdicts
+    recorded = read_json(path, {})
+    recorded[kind] = dict(verdict)
+    return write_json_atomic(path, dict(sorted(recorded.items())))
+
+
+def save_figure(fig, name: str = ""):
+    """Save a matplotlib figure as figures/<name>.png in the run folder and return the figure.
+
+    `name` defaults to the name the kit's plot helpers give their figures (`roc_curve`...), so
+    one line saves a plot and, as a cell's last expression, shows it.
+    """
+    name = name or fig.get_label()
     _check_plain_name(name, "figure", "roc_curve")
     folder = RunFolder(run_dir()).figures
     folder.mkdir(exist_ok=True)
     image = io.BytesIO()
     # No Software/date metadata: the same figure gives the same bytes in every run.
     fig.savefig(image, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    return write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    write_bytes_atomic(folder / f"{name}.png", image.getvalue())
+    titles_path = RunFolder(run_dir()).figure_titles
+    titles = read_json(titles_path, {})
+    entry = {"title": figure_title(fig) or name, "execution_count": _execution_count()}
+    write_json_atomic(titles_path, titles | {name: entry})
+    return fig
+
+
+def _execution_count() -> int | None:
+    """The number of the notebook cell running now (its In [n]), None outside IPython: the
+    report gives that cell's images the titles of the figures it saved."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return getattr(shell, "execution_count", None) if shell is not None else None
+
+
+def figure_title(fig) -> str:
+    """The figure's title (suptitle), else its axes' titles joined: the report's alt text."""
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        return suptitle.get_text()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    return "; ".join(titles)
 
 
 def save_model(model, name: str = "model") -> Path:

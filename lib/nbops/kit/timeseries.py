@@ -159,7 +159,7 @@ def backtest(
             "test_until": times.iloc[test_rows[-1]],
             "n_train": len(train_rows),
             "n_test": len(test_rows),
-            **regression_metrics(actual, predicted),
+            **regression_metrics(actual, predicted, n_resamples=0),
         }
         for name, forecast in baselines.items():
             row[f"{name}_rmse"] = rmse_where_known(actual, forecast.loc[actual.index], name)

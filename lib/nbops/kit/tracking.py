@@ -9,11 +9,12 @@ folder, or MLFLOW_TRACKING_URI). NBOPS_TRACKING=off turns them into silent no-op
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from nbops.files import write_text_atomic
-from nbops.kit.record import run_dir
+from nbops.kit.record import record_verdict, run_dir
 from nbops.mlflow.notebook import (
     CHALLENGER,
     MODEL_REQUIREMENTS,
@@ -23,7 +24,9 @@ from nbops.mlflow.notebook import (
     log_model,
     model_signature,
     pip_requirements,
-    register_if_passes,
+)
+from nbops.mlflow.notebook import (
+    register_if_passes as _register_if_passes,
 )
 from nbops.mlflow.store import (
     ARTIFACTS_DIR,
@@ -70,3 +73,10 @@ def record_table(table: Any, name: str) -> Path:
     folder = RunFolder(run_dir()).tables
     folder.mkdir(exist_ok=True)
     return write_text_atomic(folder / f"{name}.csv", table.to_csv())
+
+
+def register_if_passes(model_info: Any, metrics: Mapping[str, float], **gate: Any) -> Registration:
+    """`nbops.mlflow.notebook.register_if_passes`, its outcome noted in the run's verdicts.json."""
+    registration = _register_if_passes(model_info, metrics, **gate)
+    record_verdict("gate", registration.as_record())
+    return registration

@@ -1,31 +1,35 @@
 """The MLflow mirror of a run folder: open the MLflow run before the kernel, fill it at the end.
 
 The run folder stays the source of truth; MLflow mirrors it. `start` opens the run (experiment =
-`EXPERIMENT_NAME` or the notebook's name) and returns the variables that make the notebook's own
-`mlflow` calls land in it; `finish` logs parameters, metrics, the input data as datasets and the
-run's files as artifacts, then ends the run FINISHED, FAILED or KILLED. A tracking failure never
-costs the run: it is noted in run.json and in one line on stderr. mlflow is imported inside the
-functions.
+`EXPERIMENT_NAME` or the notebook's name, start time = run.json's) and returns the variables that
+make the notebook's own `mlflow` calls land in it; `finish` logs parameters, metrics, the input
+data as datasets and the run's files as artifacts, then ends the run FINISHED, FAILED or KILLED at
+run.json's finish time. A tracking failure never costs the run: a server that fails at the start
+or later is replaced by the embedded store for the rest of the run, run.json's `tracking` says
+{status: complete | partial | skipped, reason}, one line on stderr says so, and `nbops sync`
+pushes the run to the server later. mlflow is imported inside the functions.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
-import logging
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from nbops.errors import NbopsError
 from nbops.files import read_json_object
-from nbops.mlflow import store
-from nbops.mlflow.store import ensure_experiment, first_line, tracking_uri
+from nbops.mlflow import store, transfer
+from nbops.mlflow.store import default_tracking_uri, ensure_experiment, first_line, tracking_uri
 from nbops.project import (
     MLFLOW_EXPERIMENT_ID_ENV,
+    MLFLOW_HTTP_TIMEOUT_ENV,
     MLFLOW_RUN_ID_ENV,
     MLFLOW_URI_ENV,
     TRACKING_ENV,
@@ -39,6 +43,19 @@ PARENT_TAG = "mlflow.parentRunId"  # MLflow nests a run under the run this tag n
 STATUSES = {"succeeded": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
 _DIGEST_CHARS = 16  # MLflow stores at most 36 characters of a dataset digest
 _MAX_PARAM = 6000
+RUN_ID_TAG = "nbops.run_id"  # the nbops run id: what `nbops sync` matches runs on
+STATUS_TAG = "nbops.status"  # set when the run folder has been logged whole
+COMPLETE, PARTIAL, SKIPPED = "complete", "partial", "skipped"
+# What MLflow's long HTTP errors mean, said in a few words.
+_NETWORK_CAUSES = {
+    "ReadTimeoutError": "the server did not answer in {timeout} s",
+    "ConnectTimeoutError": "no connection in {timeout} s",
+    "Connection refused": "connection refused",
+    "NewConnectionError": "connection refused",
+    "RemoteDisconnected": "the server closed the connection",
+    "Connection reset": "the server reset the connection",
+    "ProtocolError": "the server dropped the connection",
+}
 _BATCH = 100
 
 
@@ -51,38 +68,94 @@ class Tracked:
     experiment_id: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     record: dict[str, Any] | None = None  # run.json's `mlflow` entry
+    tracking: dict[str, Any] | None = None  # run.json's `tracking` entry, once known
+    experiment: str = ""
+    local_uri: str | None = None  # the embedded store, where the run goes when a server fails
 
 
 def start(
-    run_dir: Path, runs_dir: Path, root: Path, record: Mapping, params: Mapping[str, Any]
+    run_dir: Path,
+    runs_dir: Path,
+    root: Path,
+    record: Mapping,
+    params: Mapping[str, Any],
+    proceed: Callable[[], bool] = lambda: True,
 ) -> Tracked:
-    """Open the MLflow run of `run_dir`; never raises for a tracking failure."""
+    """Open the MLflow run of `run_dir`; never raises for a tracking failure.
+
+    A tracking server that does not answer in seconds is given up for this run: the run is
+    opened in the embedded store instead (`nbops sync` pushes it later), with one warning line.
+
+    `proceed()` is asked once mlflow is loaded, before the store is opened (which creates and
+    migrates a new one): False leaves the store untouched (the run was interrupted meanwhile).
+    """
     if not tracking_enabled():
-        return Tracked(env={TRACKING_ENV: "off"})
-    uri = tracking_uri(runs_dir)
+        skipped = {"status": SKIPPED, "reason": f"{TRACKING_ENV}=off"}
+        return Tracked(env={TRACKING_ENV: "off"}, tracking=skipped)
+    uri, local = tracking_uri(runs_dir), default_tracking_uri(runs_dir)
+    name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
+    import mlflow  # noqa: F401 - seconds of loading, before anything touches the store
+
+    if not proceed():  # interrupted while mlflow loaded: leave the store untouched
+        interrupted = {"status": SKIPPED, "reason": "interrupted before the MLflow run was opened"}
+        return Tracked(env={TRACKING_ENV: "off"}, tracking=interrupted)
+    began = time.monotonic()
     try:
-        logging.getLogger("mlflow").setLevel(logging.WARNING)  # no store-creation chatter
-        client = store.client(uri)
-        name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
-        experiment_id = ensure_experiment(client, name, runs_dir)
-        run = client.create_run(
-            experiment_id, run_name=run_dir.name, tags=_tags(run_dir, root, record)
-        )
-    except Exception as exc:  # the run goes on untracked (the kit's helpers too); say why
-        return Tracked(env={TRACKING_ENV: "off"}, record=_failure(uri, None, "start", exc))
+        return open_run(uri, name, run_dir, root, record, local)
+    except Exception as exc:  # the run goes on; say why, in one line
+        reason = describe(exc)
+    gave_up = {"gave_up_after_s": round(time.monotonic() - began, 3)}
+    if uri != local:
+        try:
+            tracked = open_run(local, name, run_dir, root, record, local)
+        except Exception as exc:
+            reason = f"{reason}; embedded store: {describe(exc)}"
+        else:
+            warn(f"{_server_failed(uri, reason)}; {_kept_in(local)}")
+            tracked.tracking = {"status": SKIPPED, "reason": reason, "server": uri, **gave_up}
+            return tracked
+    warn(f"MLflow tracking failed at start ({reason}); the run goes on untracked")
+    failed = {"tracking_uri": uri, "run_id": None, "error": f"start: {reason}"}
+    untracked = {TRACKING_ENV: "off", **store.client_environment()}
+    skipped = {"status": SKIPPED, "reason": reason, **gave_up}
+    return Tracked(env=untracked, record=failed, tracking=skipped)
+
+
+def open_run(
+    uri: str, name: str, run_dir: Path, root: Path, record: Mapping, local: str | None = None
+) -> Tracked:
+    """Create the MLflow run of `run_dir` in experiment `name` of store `uri` (may raise)."""
+    client = store.client(uri)
+    experiment_id = ensure_experiment(client, name)
+    run = client.create_run(
+        experiment_id,
+        start_time=epoch_ms(record.get("started_at")),
+        run_name=run_dir.name,
+        tags=run_tags(run_dir, root, record),
+    )
     run_id = run.info.run_id
     env = {MLFLOW_URI_ENV: uri, MLFLOW_RUN_ID_ENV: run_id, MLFLOW_EXPERIMENT_ID_ENV: experiment_id}
-    return Tracked(uri, run_id, experiment_id, env, {"tracking_uri": uri, "run_id": run_id})
+    env.update(store.client_environment())
+    entry = {"tracking_uri": uri, "run_id": run_id, "experiment_id": experiment_id}
+    return Tracked(uri, run_id, experiment_id, env, entry, None, name, local)
 
 
-def _tags(run_dir: Path, root: Path, record: Mapping) -> dict[str, str]:
+def epoch_ms(moment: str | None) -> int | None:
+    """An ISO time of run.json in epoch milliseconds, as MLflow stores times."""
+    if not moment:
+        return None
+    return int(datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def run_tags(run_dir: Path, root: Path, record: Mapping) -> dict[str, str]:
+    """The tags of a run's MLflow run: source, user, nbops run id and folder, git, sweep."""
     git = record.get("git") or {}
     tags = {
         "mlflow.source.name": record["notebook"],
         "mlflow.source.type": "NOTEBOOK",
         "mlflow.user": _user(),
         "nbops.notebook": record["notebook"],
-        "nbops.run_id": record["id"],
+        RUN_ID_TAG: record["id"],
         "nbops.run_dir": relative_to(run_dir, root),
         "nbops.git_dirty": str(git.get("dirty")),
     }
@@ -119,17 +192,66 @@ def finish(
 
     `meanwhile` (the runner's report and model card) runs on this thread while the parameters,
     metrics and datasets are logged on another; the files are logged once it has returned.
+    When the tracking server fails (here, or in the kernel, which then left its model in the
+    run folder), the whole run is logged into the embedded store instead, with one warning line;
+    run.json's `tracking` says what the server did not get.
     """
     meanwhile = meanwhile or (lambda: None)
+    record["mlflow"], record["tracking"] = tracked.record, tracked.tracking
     if tracked.run_id is None:
         meanwhile()
         return
+    failure = transfer.pending_reason(run_dir) if store.is_server(tracked.uri) else None
+    if failure is None:
+        failure = log_run(tracked, run_dir, root, record, meanwhile)
+    else:
+        meanwhile()
+    if failure is None:
+        record["tracking"] = tracked.tracking or {"status": COMPLETE, "reason": None}
+        return
+    record["mlflow"] = {**(tracked.record or {}), "error": f"finish: {failure}"}
+    if not store.is_server(tracked.uri) or not tracked.local_uri:
+        warn(f"MLflow tracking failed at finish ({failure}); the run folder is kept")
+        record["tracking"] = {"status": PARTIAL, "reason": failure}
+        return
+    _finish_locally(tracked, run_dir, root, record, failure)
+
+
+def _finish_locally(
+    tracked: Tracked, run_dir: Path, root: Path, record: dict[str, Any], failure: str
+) -> None:
+    """Log the whole run into the embedded store after the server failed."""
+    server = {"server": tracked.uri, "server_run_id": tracked.run_id}
+    try:
+        local = open_run(tracked.local_uri, tracked.experiment, run_dir, root, record)
+        problem = log_run(local, run_dir, root, record)
+    except Exception as exc:
+        problem = describe(exc)
+    if problem is None:
+        warn(f"{_server_failed(tracked.uri, failure)}; {_kept_in(tracked.local_uri)}")
+        record["mlflow"] = local.record
+    else:
+        warn(f"MLflow tracking failed at finish ({failure}; embedded store: {problem})")
+    record["tracking"] = {"status": PARTIAL, "reason": failure, **server}
+
+
+def log_run(
+    tracked: Tracked,
+    run_dir: Path,
+    root: Path,
+    record: Mapping[str, Any],
+    meanwhile: Callable[[], None] | None = None,
+    before_end: Callable[[Any], None] | None = None,
+) -> str | None:
+    """Log a run folder (and what its kernel left pending) into `tracked` and end it; return why
+    that failed, or None. `meanwhile` runs exactly once, while the records are logged;
+    `before_end(client)` adds what else the run should hold before it ends."""
+    meanwhile = meanwhile or (lambda: None)
     try:
         client = store.client(tracked.uri)
     except Exception as exc:
         meanwhile()
-        record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
-        return
+        return describe(exc)
     failures: list[Exception] = []
     records = threading.Thread(
         target=_log_records,
@@ -145,10 +267,25 @@ def finish(
         if failures:
             raise failures[0]
         _log_files(client, tracked.run_id, run_dir, record)
+        _log_pending(client, tracked, run_dir)
+        if before_end is not None:
+            before_end(client)
+        end_run(client, tracked.run_id, record)
     except Exception as exc:
-        record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
-    finally:
-        _end(client, tracked, record)
+        return describe(exc)
+    return None
+
+
+def _log_pending(client: Any, tracked: Tracked, run_dir: Path) -> None:
+    """The models and registrations the kernel could not give its server, into this store."""
+    models = {
+        name: transfer.copy_model(client, tracked.run_id, tracked.experiment_id, folder, name)
+        for name, folder in transfer.pending_models(run_dir).items()
+    }
+    transfer.register_pending(
+        client, tracked.run_id, models, transfer.pending_registrations(run_dir)
+    )
+    transfer.clear_pending(run_dir)
 
 
 def _log_records(
@@ -164,18 +301,16 @@ def _log_records(
         failures.append(exc)
 
 
-def _end(client: Any, tracked: Tracked, record: dict[str, Any]) -> None:
+def end_run(client: Any, run_id: str, record: Mapping[str, Any]) -> None:
+    """End the MLflow run with the run's status, error and finish time (run.json's)."""
     status = STATUSES.get(record.get("status"), "FAILED")
-    try:
-        error = record.get("error") or {}
-        client.set_tag(tracked.run_id, "nbops.status", str(record.get("status")))
-        if error:
-            where = f"cell {error['cell']}: " if error.get("cell") else ""
-            message = f"{where}{error.get('ename')}: {error.get('evalue')}"
-            client.set_tag(tracked.run_id, "nbops.error", message[:_MAX_PARAM])
-        client.set_terminated(tracked.run_id, status)
-    except Exception as exc:
-        record["mlflow"] = _failure(tracked.uri, tracked.run_id, "finish", exc)
+    error = record.get("error") or {}
+    client.set_tag(run_id, STATUS_TAG, str(record.get("status")))
+    if error:
+        where = f"cell {error['cell']}: " if error.get("cell") else ""
+        message = f"{where}{error.get('ename')}: {error.get('evalue')}"
+        client.set_tag(run_id, "nbops.error", message[:_MAX_PARAM])
+    client.set_terminated(run_id, status, end_time=epoch_ms(record.get("finished_at")))
 
 
 def _log_params(client: Any, run_id: str, params: Mapping[str, Any]) -> None:
@@ -240,12 +375,29 @@ def _log_files(client: Any, run_id: str, run_dir: Path, record: Mapping) -> None
     client.log_dict(run_id, dict(record), folder.record.name)
 
 
-def _failure(uri: str | None, run_id: str | None, when: str, exc: BaseException) -> dict:
-    """run.json's note of a tracking failure, also said in one line on stderr."""
-    reason = f"{type(exc).__name__}: {first_line(exc) if str(exc).strip() else ''}".rstrip(": ")
-    consequence = "the run goes on untracked" if when == "start" else "the run folder is kept"
-    print(
-        f"nbops: warning: MLflow tracking failed at {when} ({reason}); {consequence}",
-        file=sys.stderr,
-    )
-    return {"tracking_uri": uri, "run_id": run_id, "error": f"{when}: {reason}"}
+def describe(exc: BaseException) -> str:
+    """An MLflow or network error in one short line: its type and first line (nbops's own
+    errors are already sentences)."""
+    text = first_line(exc) if str(exc).strip() else ""
+    if isinstance(exc, NbopsError) and text:
+        return text
+    for cause, said in _NETWORK_CAUSES.items():
+        if cause in str(exc):
+            return said.format(timeout=store.client_environment()[MLFLOW_HTTP_TIMEOUT_ENV])
+    return f"{type(exc).__name__}: {text}".rstrip(": ")
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    print(f"nbops: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _server_failed(uri: str | None, reason: str) -> str:
+    said = reason.startswith("tracking server ")  # TrackingUnreachableError's own sentence
+    return reason if said else f"tracking server {uri} failed ({reason})"
+
+
+def _kept_in(local: str | None) -> str:
+    where = store.sqlite_folder(local or "")
+    shown = where / store.STORE_FILE if where else local
+    return f"the run is tracked in {shown}; `nbops sync` pushes it to the server later"

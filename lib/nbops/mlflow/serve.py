@@ -50,7 +50,7 @@ def server_environment(uri: str) -> dict[str, str]:
 def serve_command(model_uri: str, port: int) -> list[str]:
     """`mlflow models serve` in the project's environment (no conda, no network) on loopback."""
     return [
-        *_mlflow(),
+        *mlflow_command(),
         *("models", "serve", "-m", model_uri, "--env-manager", "local"),
         *("-h", HOST, "-p", str(port), "-w", "1"),
     ]
@@ -58,14 +58,14 @@ def serve_command(model_uri: str, port: int) -> list[str]:
 
 def ui_command(uri: str, port: int, runs_dir: Path) -> list[str]:
     """`mlflow ui` on the tracking store, on loopback, with one worker."""
-    command = [*_mlflow(), "ui", "--backend-store-uri", uri, "-h", HOST, "-p", str(port)]
+    command = [*mlflow_command(), "ui", "--backend-store-uri", uri, "-h", HOST, "-p", str(port)]
     if is_embedded(uri, runs_dir):
         artifacts = artifacts_root(runs_dir).as_uri()
         command += ["--default-artifact-root", artifacts]
     return [*command, "--workers", "1"]
 
 
-def _mlflow() -> list[str]:
+def mlflow_command() -> list[str]:
     return [sys.executable, "-m", "mlflow"]
 
 
@@ -85,8 +85,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_server(command: Sequence[str], env: Mapping[str, str], *, ready_url: str, what: str) -> int:
-    """Run a server in its own process group until it exits or we get Ctrl-C / SIGTERM."""
+def run_server(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    ready_url: str,
+    what: str,
+    on_ready: str | None = None,
+) -> int:
+    """Run a server in its own process group until it exits or we get Ctrl-C / SIGTERM; print
+    `on_ready` too once it answers."""
     with server(command, env) as process:
         print(f"{what}: starting on {HOST} (Ctrl-C stops it)", flush=True)
         announced = False
@@ -94,6 +102,8 @@ def run_server(command: Sequence[str], env: Mapping[str, str], *, ready_url: str
             while process.poll() is None:
                 if not announced and is_ready(ready_url):
                     print(f"{what}: ready at {ready_url.rsplit('/', 1)[0]}", flush=True)
+                    if on_ready:
+                        print(on_ready, flush=True)
                     announced = True
                 time.sleep(_POLL_S)
         except KeyboardInterrupt:
@@ -196,7 +206,9 @@ def check_model_exists(model_uri: str, uri: str) -> None:
         hint = (
             f": promote a version first (make promote MODEL_NAME={name} VERSION=N)" if alias else ""
         )
-        raise BadInputError(f"cannot serve {model_uri}: {first_line(exc)}{hint}") from None
+        raise BadInputError(
+            f"cannot serve {model_uri}: {first_line(exc).rstrip('.')}{hint}"
+        ) from None
 
 
 def serve_ui(port: int, runs_dir: Path) -> int:

@@ -26,7 +26,10 @@ STORE_FILE = "mlflow.db"
 ARTIFACTS_DIR = "mlartifacts"
 PROBE_TIMEOUT_S = 3.0  # a reachability probe of an http(s) tracking server
 HTTP_TIMEOUT_S = 5  # MLflow's per-request timeout unless the user set one
-HTTP_RETRIES = 1  # MLflow's retries unless the user set them
+HTTP_RETRIES = 0  # MLflow's retries unless the user set them (it retries for 4 min by default)
+LOGGING_LEVEL_ENV = "MLFLOW_LOGGING_LEVEL"  # read by mlflow when it is first imported
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"  # the MLflow UI opens a model-training view for:
+EXPERIMENT_KIND = "custom_model_development"
 
 
 def default_tracking_uri(runs_dir: Path) -> str:
@@ -67,15 +70,34 @@ def model_store_uri(model_uri: str, runs_dir: Path) -> str:
     return tracking_uri(runs_dir)
 
 
+def is_server(uri: str) -> bool:
+    """True when `uri` names a tracking server (http or https)."""
+    return uri.startswith(("http://", "https://"))
+
+
+def client_environment() -> dict[str, str]:
+    """MLflow's variables for a client nbops runs: HTTP timeout and retries bounded unless the
+    user set them (a server that is down or silent fails a request in seconds, not after
+    MLflow's four minutes of retries), no INFO lines and no "View run at" links on the terminal."""
+    return {
+        MLFLOW_HTTP_TIMEOUT_ENV: os.environ.get(MLFLOW_HTTP_TIMEOUT_ENV) or str(HTTP_TIMEOUT_S),
+        MLFLOW_HTTP_RETRIES_ENV: os.environ.get(MLFLOW_HTTP_RETRIES_ENV) or str(HTTP_RETRIES),
+        LOGGING_LEVEL_ENV: os.environ.get(LOGGING_LEVEL_ENV) or "WARNING",
+        "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+    }
+
+
 def client(uri: str) -> Any:
-    """An MlflowClient on `uri`; an http(s) server is probed first and its requests bounded, so an
-    unreachable server fails in seconds (not MLflow's four minutes of retries)."""
-    if uri.startswith(("http://", "https://")):
-        os.environ.setdefault(MLFLOW_HTTP_TIMEOUT_ENV, str(HTTP_TIMEOUT_S))
-        os.environ.setdefault(MLFLOW_HTTP_RETRIES_ENV, str(HTTP_RETRIES))
+    """An MlflowClient on `uri`, MLflow's INFO lines off; an http(s) server is probed first and its
+    requests bounded, so an unreachable server fails in seconds."""
+    os.environ.update(client_environment())
+    if is_server(uri):
         check_reachable(uri)
     import mlflow
 
+    logging.getLogger("mlflow").setLevel(logging.WARNING)  # mlflow's import may have reset it
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl." etc.
     return mlflow.MlflowClient(uri)
 
 
@@ -100,16 +122,27 @@ def connect(runs_dir: Path) -> Any:
     return client(existing_store_uri(runs_dir))
 
 
-def ensure_experiment(mlflow_client: Any, name: str, runs_dir: Path) -> str:
-    """The id of experiment `name`, created (artifacts under the runs folder) when missing."""
+def ensure_experiment(mlflow_client: Any, name: str, runs_dir: Path | None = None) -> str:
+    """The id of experiment `name`, created when missing (tagged for the UI's model-training
+    view); a sqlite store keeps its artifacts beside its database, never in ./mlruns."""
     experiment = mlflow_client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
     location = None
-    if is_embedded(mlflow_client.tracking_uri, runs_dir):
+    folder = sqlite_folder(mlflow_client.tracking_uri)
+    if folder is not None:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "experiment"
-        location = (artifacts_root(runs_dir) / slug).as_uri()
-    return mlflow_client.create_experiment(name, artifact_location=location)
+        location = (folder / ARTIFACTS_DIR / slug).resolve().as_uri()
+    return mlflow_client.create_experiment(
+        name, artifact_location=location, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}
+    )
+
+
+def sqlite_folder(uri: str) -> Path | None:
+    """The folder of a `sqlite:///` store's database file (None for any other store)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri.removeprefix("sqlite:///").split("?", 1)[0]).parent
 
 
 @contextlib.contextmanager

@@ -136,3 +136,50 @@ def _warn(when: str, exc: BaseException) -> None:
     lines = str(exc).strip().splitlines()
     reason = f"{type(exc).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")
     print(f"nbops: warning: MLflow tracking failed {when} ({reason})", file=sys.stderr)
+
+
+def register_best(
+    uri: str, run_id: str, name: str, gate_words: str, model_name: str = "model"
+) -> str:
+    """Register the model logged by MLflow run `run_id` as a new version of `name`, tag its gate
+    and give it the alias `challenger`; return the version (raises on a tracking failure)."""
+    import mlflow
+
+    from nbops.mlflow.notebook import CHALLENGER
+
+    client = _client(uri)
+    mlflow.set_tracking_uri(uri)  # the registry resolves the model's source through it
+    run = client.get_run(run_id)
+    found = client.search_logged_models(
+        experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
+    )
+    named = [model for model in found if model.name == model_name] or list(found)
+    if not named:
+        raise LookupError(f"MLflow run {run_id} logged no model")
+    if not _has_registered(client, name):
+        client.create_registered_model(name)
+    model = named[0]
+    version = client.create_model_version(
+        name, model.model_uri, run_id=run_id, model_id=model.model_id
+    ).version
+    client.set_model_version_tag(name, version, "gate", f"passed: {gate_words}")
+    client.set_registered_model_alias(name, CHALLENGER, version)
+    return str(version)
+
+
+def registered_versions(uri: str, name: str) -> list[Any]:
+    """Every version of registered model `name` (empty when there is none)."""
+    client = _client(uri)
+    if not _has_registered(client, name):
+        return []
+    return list(client.search_model_versions(f"name = '{name}'"))
+
+
+def _has_registered(client: Any, name: str) -> bool:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(name)
+        return True
+    except MlflowException:
+        return False

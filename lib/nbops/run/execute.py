@@ -3,9 +3,9 @@
 The parent (`execute`) never imports papermill: it starts `python -m nbops.run.execute SPEC` in a
 session of its own, forwards SIGINT/SIGTERM to it once, and reads back a small result file.
 The child runs `papermill.execute_notebook`, which saves the output notebook after every cell
-(each save atomic), so a failed or interrupted run always leaves its partial notebook behind,
-complete. The child and the kernel carry a Linux parent-death signal: whatever ends nbops,
-`kill -9` included, ends them too.
+(each save atomic, and a signal waits for the save in progress), so a failed or interrupted run
+always leaves its partial notebook behind, complete, and no temp file. The child and the kernel
+carry a Linux parent-death signal: whatever ends nbops, `kill -9` included, ends them too.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbops.files import read_json, write_json_atomic, write_text_atomic
+from nbops.files import read_json, temp_files_of, write_json_atomic, write_text_atomic
 from nbops.project import RunFolder
 from nbops.run.process import die_with_parent
 from nbops.slow_imports import skip_unused
@@ -50,11 +50,13 @@ def execute(
     timeout: float | None = None,
     kernel_log: Path | None = None,
     kernel_arguments: Sequence[str] = (),
+    noted_signal: Callable[[], str | None] = lambda: None,
 ) -> Execution:
     """Execute a notebook with papermill in a child process and report how it ended.
 
     `kernel_arguments` are added to the kernel's command line (the import hook of
-    `nbops.run.kernel_handoff`).
+    `nbops.run.kernel_handoff`). `noted_signal()` names a signal the caller received before the
+    child's signal forwarding was in place (it stops the child as one received after).
     """
     with tempfile.TemporaryDirectory(prefix="nbops-exec-") as scratch:
         spec_path, result_path = Path(scratch, "spec.json"), Path(scratch, "result.json")
@@ -77,8 +79,10 @@ def execute(
             env=dict(env),
             start_new_session=True,  # a terminal's Ctrl-C reaches only us; we stop the child once
         )
-        with _forward_signals(child) as received:
+        with _forward_signals(child, noted_signal) as received:
             returncode = child.wait()
+        for leftover in temp_files_of(output_path):  # a save cut short by SIGKILL (grace alarm)
+            leftover.unlink(missing_ok=True)
         result = _read_result(result_path, returncode)
     if received:
         return Execution("interrupted", detail={"signal": received[0]})
@@ -89,24 +93,32 @@ def execute(
 
 
 @contextmanager
-def _forward_signals(child: subprocess.Popen) -> Iterator[list[str]]:
-    """While the child runs, stop it on SIGINT/SIGTERM (once) and remember the signal.
+def _forward_signals(
+    child: subprocess.Popen, noted_signal: Callable[[], str | None]
+) -> Iterator[list[str]]:
+    """While the child runs, stop it on SIGINT/SIGTERM (once) and remember the signal; a signal
+    `noted_signal()` names (received before these handlers) stops it the same way.
 
     The child gets SIGTERM whatever arrived: it ends at once, its notebook saved up to the last
     finished cell, and its kernel gets its parent-death SIGKILL.
     """
     received: list[str] = []
 
-    def handler(signum: int, _frame: object) -> None:
+    def stop(name: str) -> None:
         if not received:
-            received.append(signal.Signals(signum).name)
+            received.append(name)
             child.send_signal(signal.SIGTERM)
             # If the child does not finish in time, stop its whole session.
             signal.signal(signal.SIGALRM, lambda *_: _kill_session(child))
             signal.alarm(_GRACE_SECONDS)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: stop(signal.Signals(signum).name))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
+        if name := noted_signal():
+            stop(name)
         yield received
     finally:
         signal.alarm(0)
@@ -137,6 +149,7 @@ def _child_main(spec_path: str) -> int:
 
     _kernels_die_with_us()
     _write_atomically(spec["output"])
+    _STOP.install()
 
     try:
         papermill.execute_notebook(
@@ -197,7 +210,8 @@ class _AtomicLocalHandler:
 
     @staticmethod
     def write(buf: str, path: str) -> Path:
-        return write_text_atomic(path, buf)
+        with _STOP.deferred():
+            return write_text_atomic(path, buf)
 
     @staticmethod
     def listdir(path: str) -> list[str]:
@@ -206,6 +220,44 @@ class _AtomicLocalHandler:
     @staticmethod
     def pretty_path(path: str) -> str:
         return path
+
+
+class _StopSignals:
+    """SIGINT/SIGTERM in the child: it ends at once, killed by the signal as with no handler at
+    all, except during a save of the notebook, which finishes first (its temp file renamed)."""
+
+    def __init__(self) -> None:
+        self.saving = 0
+        self.pending: int | None = None
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._received)
+
+    def _received(self, signum: int, _frame: object) -> None:
+        if self.saving:
+            self.pending = signum
+        else:
+            _die_by(signum)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A signal arriving meanwhile ends the child once the block is done."""
+        self.saving += 1
+        try:
+            yield
+        finally:
+            self.saving -= 1
+            if not self.saving and self.pending is not None:
+                _die_by(self.pending)
+
+
+def _die_by(signum: int) -> None:
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+_STOP = _StopSignals()
 
 
 def _write_atomically(output: str) -> None:

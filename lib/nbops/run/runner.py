@@ -19,6 +19,7 @@ from nbops import runs
 from nbops.errors import RunFailedError, RunInterruptedError, RunRecordError
 from nbops.files import write_bytes_atomic, write_json_atomic
 from nbops.mlflow import runs as tracking
+from nbops.notebook_file import read_notebook
 from nbops.project import (
     DEFAULT_THREADS,
     GIVEN_PARAMS_ENV,
@@ -29,10 +30,11 @@ from nbops.project import (
     THREADS_ENV,
     RunFolder,
     relative_to,
+    sweep_membership,
 )
 from nbops.run import interrupts, process, provenance
 from nbops.run.tracking_thread import TrackingThread
-from nbops.sweep.membership import from_environment
+from nbops.verdicts import read_outcome
 
 _RESERVE_BYTES = 256 * 1024  # room for run.json and the MLflow end of a run on a full disk
 
@@ -63,7 +65,7 @@ class RunResult:
 
 def prepare(request: RunRequest) -> tuple[dict, dict[str, Any], dict[str, Any]]:
     """Read the notebook, resolve effective parameters and the overrides to inject; raise early."""
-    nb = params_mod.read_notebook(request.notebook)
+    nb = read_notebook(request.notebook)
     declared = params_mod.declared_parameters(nb, request.notebook)
     file_values = params_mod.load_params_file(request.params_file) if request.params_file else {}
     effective = params_mod.resolve(declared, file_values, request.cli_params)
@@ -97,7 +99,7 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     env[GIVEN_PARAMS_ENV] = ",".join(sorted(overrides))
     record = _start_record(request, run_dir, env)
     # A run started by `nbops sweep` / `nbops tune` names its sweep (and MLflow parent run).
-    record["sweep"] = from_environment()
+    record["sweep"] = sweep_membership()
     write_json_atomic(folder.record, record)
     started = time.monotonic()
     tracking_thread = TrackingThread(run_dir, request.runs_dir, request.root, record, effective)
@@ -119,8 +121,11 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
             timeout=request.timeout,
             kernel_log=folder.kernel_log,
             kernel_arguments=tracking_thread.kernel_arguments,
+            noted_signal=lambda: signals.received,
         )
         record["status"] = execution.status
+        if execution.status == "interrupted":  # the signal reached execute's own handler
+            signals.received = signals.received or execution.detail.get("signal", "SIGINT")
         if execution.error:
             record["error"] = _locate_error(execution.error, nb, folder.notebook)
     except KeyboardInterrupt:
@@ -130,7 +135,8 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
         record["error"] = {"cell": None, "ename": type(exc).__name__, "evalue": str(exc)}
     finally:
         executed = time.monotonic()
-        tracked = _join_tracking(tracking_thread, record)  # the thread never touches `record`
+        # the thread never touches `record`; after a signal, it is not waited for needlessly
+        tracked = _join_tracking(tracking_thread, record, interrupted=bool(signals.received))
         record["timings"]["execute_s"] = round(executed - started, 3)
         if record["status"] == "running":  # nbops itself crashed: say so, keep what exists
             record["status"] = "failed"
@@ -143,13 +149,19 @@ def _run(request: RunRequest, signals: interrupts.Signals) -> RunResult:
     return _outcome(run_dir, record, signals.received)
 
 
-def _join_tracking(tracking_thread: TrackingThread, record: dict[str, Any]) -> tracking.Tracked:
+def _join_tracking(
+    tracking_thread: TrackingThread, record: dict[str, Any], interrupted: bool
+) -> tracking.Tracked:
     """The MLflow run `tracking_thread` opened, noted in the record, once it is done (the report
-    renderer it warms must not be shared while it still uses it)."""
-    tracking_thread.join()
+    renderer it warms must not be shared while it still uses it). An interrupted run renders no
+    report and waits only for an MLflow run being written, never for mlflow's import."""
+    if interrupted:
+        tracking_thread.abandon()
+    else:
+        tracking_thread.join()
     tracked = tracking_thread.tracked()
     record["mlflow"] = tracked.record
-    record.setdefault("timings", {}).update(tracking_thread.timings)
+    record.setdefault("timings", {}).update(dict(tracking_thread.timings))
     return tracked
 
 
@@ -263,20 +275,23 @@ def _write_outputs(
     if signals.received:
         problems[folder.report.name] = f"not rendered: {signals.received} arrived first"
     elif folder.notebook.exists():
-        try:
-            from nbops.run.report import render_html
+        from nbops.run.findings import notebook_findings
 
-            render_html(
-                folder.notebook, folder.report, title=f"{run_dir.name} ({record['status']})"
-            )
-        except Exception as exc:  # a report failure must not hide the run's own outcome
-            record["report_error"] = problems[folder.report.name] = _reason(exc)
-    try:
+        record["check"] = notebook_findings(folder.notebook, record["notebook"])
+    try:  # before the report, which links to it
         from nbops.run import model_card
 
         model_card.write(run_dir, record)
-    except Exception as exc:  # a card failure must not hide the run's own outcome either
+    except Exception as exc:  # a card failure must not hide the run's own outcome
         record["model_card_error"] = _reason(exc)
+    if folder.notebook.exists() and not signals.received:
+        try:
+            from nbops.run.report import render_report
+
+            render_report(run_dir, record)
+        except Exception as exc:  # a report failure must not hide the run's own outcome either
+            record["report_error"] = problems[folder.report.name] = _reason(exc)
+    record["verdict"] = read_outcome(run_dir, record).verdict
     folder.reserve.unlink(missing_ok=True)
     interrupts.pause_at("mlflow", signals)
     note_signal()
@@ -314,7 +329,7 @@ def _locate_error(error: Mapping, nb: Mapping, executed_path: Path) -> dict[str,
     """The failing cell's 1-based number in the source notebook (as ruff counts cells)."""
     cell = None
     if executed_path.exists():
-        executed = params_mod.read_notebook(executed_path)
+        executed = read_notebook(executed_path)
         failed = [
             c
             for c in executed["cells"]

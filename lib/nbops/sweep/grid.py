@@ -9,6 +9,8 @@ from typing import Any
 from nbops.sweep import html, spec
 from nbops.sweep.drive import StopSignals, drive
 from nbops.sweep.progress import Progress
+from nbops.sweep.registration import child_overrides
+from nbops.sweep.selection import RankingMetric, choose_metric, rank
 from nbops.sweep.session import (
     Options,
     Session,
@@ -18,7 +20,7 @@ from nbops.sweep.session import (
     experiment_name,
     open_executor,
 )
-from nbops.sweep.summary import best_row, default_direction, pick_metric, row_from_outcome
+from nbops.sweep.summary import default_direction, row_from_outcome
 from nbops.sweep.task import FAILED, SUCCEEDED
 
 
@@ -47,6 +49,9 @@ def sweep(
     """Validate, run every grid point, summarise; return 0 or raise (exit 1 or 130)."""
     check_options(options)
     grid = plan(options.notebook, grid_options, params_file, cli_params or {})
+    ranking = choose_metric(
+        options.metric, grid.base.effective, allow_test_selection=options.allow_test_selection
+    )
     combinations = grid.combinations()
     with StopSignals() as signals:
         executor = open_executor(options)
@@ -57,13 +62,22 @@ def sweep(
             "fail_fast": options.fail_fast,
         }
         session = Session(options, "sweep", spec_record)
+        session.effective = dict(grid.base.effective)
+        session.overrides = child_overrides(grid.base.declared)
         try:
-            return _run(session, executor, grid, combinations, signals)
+            return _run(session, executor, grid, combinations, signals, ranking)
         finally:
             executor.close()
 
 
-def _run(session: Session, executor: Any, grid: spec.Grid, combinations, signals) -> int:
+def _run(
+    session: Session,
+    executor: Any,
+    grid: spec.Grid,
+    combinations,
+    signals,
+    ranking: RankingMetric,
+) -> int:
     options = session.options
     session.open_parent(experiment_name(grid.base.effective, options.notebook))
     from nbops.mlflow import sweep as mirror
@@ -94,24 +108,20 @@ def _run(session: Session, executor: Any, grid: spec.Grid, combinations, signals
     finally:
         progress.close()
         rows = [row_from_outcome(o, list(grid.axes)) for o in sorted(outcomes, key=_index)]
-        metric = pick_metric(rows, options.metric)
-        direction = options.direction or default_direction(metric or "")
-        best = best_row(rows, metric, direction)
+        direction = options.direction or default_direction(ranking.name)
+        ranked = rank(rows, ranking.name, direction)
         page = html.Page(
             f"Sweep {session.folder.id}",
             session.facts(executor),
             rows,
             list(grid.axes),
-            metric,
+            ranking.name,
             direction,
-            best,
+            ranked.best,
         )
-        if not options.metric and metric:
-            page.notes.append(
-                f"Metric {metric} was picked as the first recorded; choose with --metric."
-            )
+        page.rank_with(ranking, ranked)
         session.finish(status, rows, page, len(pending))
-    return conclude(session, status, rows, best)
+    return conclude(session, status, rows, ranked.best)
 
 
 def _index(outcome) -> int:

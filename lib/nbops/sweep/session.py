@@ -14,9 +14,11 @@ from typing import Any
 
 from nbops import runs
 from nbops.errors import BadInputError, RunFailedError, RunInterruptedError
+from nbops.gallery.index import refresh_quietly
 from nbops.mlflow import sweep as mirror
 from nbops.sweep import html
 from nbops.sweep.folder import SweepFolder, allocate
+from nbops.sweep.registration import register_best_run
 from nbops.sweep.summary import Row, write_best, write_csv
 from nbops.sweep.task import FAILED, INTERRUPTED, SUCCEEDED, Outcome, Task
 
@@ -37,6 +39,8 @@ class Options:
     metric: str | None = None
     direction: str | None = None
     tty: bool | None = None  # progress bar on a terminal (None: ask stderr)
+    allow_test_selection: bool = False  # a test-split score may rank the runs (labelled so)
+    register: bool = True  # register the best run at the end if it passes the gate
 
 
 def relative_notebook(notebook: Path, root: Path) -> str:
@@ -85,6 +89,8 @@ class Session:
     record: dict[str, Any] = field(init=False)
     parent: mirror.Parent | None = None
     started: float = field(default_factory=time.monotonic)
+    effective: dict[str, Any] = field(default_factory=dict)  # the notebook's values, fixed ones in
+    overrides: dict[str, Any] = field(default_factory=dict)  # what every run gets (registration)
 
     def __post_init__(self) -> None:
         self.folder = allocate(self.options.runs_dir, self.options.notebook.stem, self.options.name)
@@ -130,7 +136,7 @@ class Session:
 
     def task(self, index: int, params: Mapping[str, Any], label: str) -> Task:
         name = f"{self.options.name or label}-{index:03d}"
-        return Task(index, name, dict(params), self.membership(index))
+        return Task(index, name, {**params, **self.overrides}, self.membership(index))
 
     def add(self, outcome: Outcome, mirrored: bool) -> None:
         """Note a finished run in sweep.json (mirroring it into MLflow when it came back bare)."""
@@ -146,6 +152,10 @@ class Session:
         `rows` are this invocation's runs (counted); `page.rows` may hold a whole study."""
         counts = {s: sum(row.status == s for row in rows) for s in (SUCCEEDED, FAILED, INTERRUPTED)}
         counts["planned"] = total
+        registration = register_best_run(
+            page.best, self.options.runs_dir, self.effective, enabled=self.options.register
+        )
+        page.registration = registration.reason
         self.record.update(
             status=status,
             finished_at=runs.iso(runs.utc_now()),
@@ -153,9 +163,13 @@ class Session:
             counts=counts,
             metric=page.metric,
             direction=page.direction,
+            selection=page.selection,
+            chosen_on_test_split=page.on_test_split,
             best={"run_id": page.best.run_id, "value": page.best.value(page.metric)}
             if page.best
             else None,
+            tied=[row.run_id for row in page.tied],
+            registration=registration.as_record(),
         )
         write_csv(self.folder.summary_csv, page.rows, page.swept)
         write_best(
@@ -165,6 +179,7 @@ class Session:
             page.metric,
             page.direction,
             self.folder.id,
+            restore={k: self.effective.get(k) for k in self.overrides},
         )
         page.facts["status"] = status
         page.facts["runs"] = _counts_text(counts)
@@ -173,6 +188,7 @@ class Session:
         best_metric = {f"best_{page.metric}": page.best.value(page.metric)} if page.best else {}
         files = [self.folder.record, self.folder.summary_csv, self.folder.summary_html]
         mirror.close_parent(self.parent, status, best_metric, [*files, self.folder.best])
+        refresh_quietly(self.options.runs_dir)
 
     def facts(self, executor: Any) -> dict[str, str]:
         return {
@@ -204,6 +220,10 @@ def conclude(session: Session, status: str, rows: list[Row], best: Row | None) -
         shown = ", ".join(f"{k}={v}" for k, v in best.params.items())
         value = best.value(record["metric"])
         print(f"  best:    {best.run_id} {record['metric']}={value:.6g} ({shown}) -> {folder.best}")
+        if record.get("tied"):
+            print(f"  tied:    {len(record['tied'])} other run(s) within the evidence; see summary")
+    if record.get("registration"):
+        print(f"  registry: {record['registration']['reason']}")
     sys.stdout.flush()
     if status == INTERRUPTED:
         raise RunInterruptedError(f"{session.kind} interrupted; partial results in {folder.path}")

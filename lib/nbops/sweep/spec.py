@@ -22,6 +22,7 @@ from typing import Any
 
 from nbops import params as params_mod
 from nbops.errors import ParameterError
+from nbops.notebook_file import read_notebook
 
 GRID_KEY = "grid"
 # Runs of one sweep nest under one MLflow parent, in one experiment: its name cannot vary.
@@ -70,7 +71,7 @@ def load_base(
     notebook: Path, params_file: Path | None, cli_params: Mapping[str, Any]
 ) -> tuple[Base, dict[str, Any]]:
     """The notebook's parameters with the fixed values resolved, and the file's `grid:` table."""
-    nb = params_mod.read_notebook(notebook)
+    nb = read_notebook(notebook)
     declared = params_mod.declared_parameters(nb, notebook)
     file_values = params_mod.load_params_file(params_file) if params_file else {}
     file_grid = file_values.pop(GRID_KEY, None) or {}
@@ -191,4 +192,4 @@ def _numeric(parameter: params_mod.Parameter, kind: str, entry: Mapping, source:
 
 def load_space(path: Path) -> dict[str, Any]:
     """A search space file (YAML mapping)."""
-    return params_mod.load_params_file(path)
+    return params_mod.load_params_file(path, what="search space file")

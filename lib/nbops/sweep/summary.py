@@ -7,7 +7,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import yaml
 
 from nbops.files import read_json, write_text_atomic
 from nbops.project import RunFolder
-from nbops.sweep.task import SUCCEEDED, Outcome
+from nbops.sweep.task import Outcome
 
 MAXIMIZE, MINIMIZE = "maximize", "minimize"
 # Metric names read as errors or losses: lower is better unless --direction says otherwise.
@@ -61,25 +61,6 @@ def row_from_outcome(outcome: Outcome, swept: Sequence[str]) -> Row:
     )
 
 
-def pick_metric(rows: Sequence[Row], metric: str | None) -> str | None:
-    """`metric`, else the first metric of the first succeeded run (see --metric)."""
-    if metric:
-        return metric
-    for row in rows:
-        if row.status == SUCCEEDED and row.metrics:
-            return next(iter(row.metrics))
-    return None
-
-
-def best_row(rows: Sequence[Row], metric: str | None, direction: str) -> Row | None:
-    """The succeeded run with the best value of `metric` (first one on ties)."""
-    scored = [row for row in rows if row.status == SUCCEEDED and row.value(metric) is not None]
-    if not scored:
-        return None
-    sign = 1 if direction == MAXIMIZE else -1
-    return max(scored, key=lambda row: sign * row.value(metric))
-
-
 def metric_names(rows: Sequence[Row]) -> list[str]:
     names: dict[str, None] = {}
     for row in rows:
@@ -118,13 +99,21 @@ def _cell(value: Any) -> Any:
 
 
 def write_best(
-    path: Path, best: Row | None, runs_dir: Path, metric: str | None, direction: str, sweep_id: str
+    path: Path,
+    best: Row | None,
+    runs_dir: Path,
+    metric: str | None,
+    direction: str,
+    sweep_id: str,
+    restore: Mapping[str, Any] | None = None,
 ) -> None:
-    """best.yaml: every effective parameter of the best run, with a comment saying why."""
+    """best.yaml: every effective parameter of the best run, with a comment saying why;
+    `restore` gives back the values the sweep set for its runs only (REGISTER_MODEL)."""
     if best is None or best.run_id is None:
         path.unlink(missing_ok=True)
         return
     params = read_json(RunFolder(runs_dir / best.run_id).params, {}) or best.params
+    params = {**params, **{k: v for k, v in (restore or {}).items() if k in params}}
     header = (
         f"# Best run of sweep {sweep_id}: {best.run_id}\n"
         f"# {metric} = {best.value(metric):.6g} ({direction})\n"

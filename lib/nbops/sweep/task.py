@@ -23,8 +23,7 @@ import yaml
 
 from nbops import runs
 from nbops.files import read_json, write_json_atomic, write_text_atomic
-from nbops.project import RunFolder
-from nbops.sweep import membership
+from nbops.project import SWEEP_ENV, RunFolder, encode_sweep_membership
 
 STOP_GRACE_S = 45.0  # nbops run itself gives its kernel 30 s to stop
 FAILED, SUCCEEDED, INTERRUPTED, CANCELLED = "failed", "succeeded", "interrupted", "cancelled"
@@ -90,7 +89,7 @@ def start_run(
     params_file = scratch / f"{task.name}.yaml"
     write_text_atomic(params_file, yaml.safe_dump(task.params, sort_keys=False))
     child_env = dict(os.environ if env is None else env)
-    child_env[membership.SWEEP_ENV] = membership.encode(task.membership)
+    child_env[SWEEP_ENV] = encode_sweep_membership(task.membership)
     with open(scratch / f"{task.name}.stderr", "wb") as stderr:
         return subprocess.Popen(
             command(notebook, runs_dir, task, params_file),

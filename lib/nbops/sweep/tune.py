@@ -22,6 +22,8 @@ from nbops.project import RunFolder
 from nbops.sweep import html, spec
 from nbops.sweep.drive import StopSignals, drive
 from nbops.sweep.progress import Progress
+from nbops.sweep.registration import child_overrides
+from nbops.sweep.selection import RankingMetric, choose_metric, rank
 from nbops.sweep.session import (
     Options,
     Session,
@@ -31,11 +33,12 @@ from nbops.sweep.session import (
     experiment_name,
     open_executor,
 )
-from nbops.sweep.summary import Row, best_row, default_direction, row_from_outcome
+from nbops.sweep.summary import Row, default_direction, row_from_outcome
 from nbops.sweep.task import FAILED, SUCCEEDED, Outcome
 
 STORE_FILE = "optuna.db"
 DEFAULT_SEED = 42
+TRIALS_PER_PARAMETER = 10  # finished trials per tuned parameter before importances are shown
 _ATTR = "nbops."  # prefix of the study and trial attributes nbops keeps
 
 
@@ -101,7 +104,7 @@ def tune(
     options: Options,
     space_file: Path,
     trials: int,
-    metric: str,
+    metric: str | None,
     study_name: str | None = None,
     seed: int = DEFAULT_SEED,
     params_file: Path | None = None,
@@ -111,9 +114,11 @@ def tune(
     check_options(options)
     if trials < 1:
         raise BadInputError(f"--trials must be at least 1, got {trials}")
-    if not metric:
-        raise BadInputError("give --metric NAME: a metric the notebook records")
     base, dimensions, raw_space = plan(options.notebook, space_file, params_file, cli_params or {})
+    ranking = choose_metric(
+        metric, base.effective, allow_test_selection=options.allow_test_selection
+    )
+    metric = ranking.name
     direction = options.direction or default_direction(metric)
     name = study_name or options.notebook.stem
     with StopSignals() as signals:
@@ -132,7 +137,9 @@ def tune(
                 "jobs": options.jobs,
             }
             session = Session(options, "tune", record)
-            return _run(session, executor, study, base, dimensions, trials, signals)
+            session.effective = dict(base.effective)
+            session.overrides = child_overrides(base.declared)
+            return _run(session, executor, study, base, dimensions, trials, signals, ranking)
         finally:
             executor.close()
 
@@ -186,7 +193,9 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _run(session: Session, executor, study, base, dims, trials: int, signals) -> int:
+def _run(
+    session: Session, executor, study, base, dims, trials: int, signals, ranking: RankingMetric
+) -> int:
     options, metric = session.options, session.spec["metric"]
     direction = session.spec["direction"]
     parent_key = _ATTR + "mlflow_parent_run_id"
@@ -228,9 +237,9 @@ def _run(session: Session, executor, study, base, dims, trials: int, signals) ->
         bridge.abandon()
         current = [row_from_outcome(o, swept) for o in sorted(outcomes, key=_index)]
         rows = study_rows(study, options.runs_dir, swept, metric)
-        best = best_row(rows, metric, direction)
+        ranked_runs = rank(rows, metric, direction)
         notes: list[str] = []
-        ranked = importances(study, notes)
+        ranked = importances(study, notes, len(dims))
         page = html.Page(
             f"Study {study.study_name}: {session.folder.id}",
             {**session.facts(executor), "study": _study_text(study, options)},
@@ -238,13 +247,14 @@ def _run(session: Session, executor, study, base, dims, trials: int, signals) ->
             swept,
             metric,
             direction,
-            best,
+            ranked_runs.best,
             history=[(t.number, t.value) for t in study.trials if t.value is not None],
             importances=ranked,
             notes=notes,
         )
+        page.rank_with(ranking, ranked_runs)
         session.finish(status, current, page, trials)
-    return conclude(session, status, current, best)
+    return conclude(session, status, current, ranked_runs.best)
 
 
 def _index(outcome: Outcome) -> int:
@@ -281,13 +291,19 @@ def study_rows(study: Any, runs_dir: Path, swept: list[str], metric: str) -> lis
     return rows
 
 
-def importances(study: Any, notes: list[str]) -> dict[str, float]:
-    """Parameter importances (Optuna's fANOVA) once the study has enough finished trials."""
+def importances(study: Any, notes: list[str], n_params: int) -> dict[str, float]:
+    """Parameter importances (Optuna's fANOVA) once the study has at least
+    TRIALS_PER_PARAMETER finished trials per tuned parameter; else a note says why not."""
     import optuna
 
     complete = [t for t in study.trials if t.state.name == "COMPLETE"]
-    if len(complete) < 2:
-        notes.append("Parameter importances need at least 2 finished trials.")
+    needed = TRIALS_PER_PARAMETER * max(1, n_params)
+    if len(complete) < needed:
+        notes.append(
+            f"Parameter importances are not shown: {len(complete)} finished trial(s) for "
+            f"{n_params} parameter(s), and a ranking needs at least {TRIALS_PER_PARAMETER} per "
+            f"parameter ({needed}); with fewer, it mostly ranks noise."
+        )
         return {}
     try:
         return dict(optuna.importance.get_param_importances(study))
