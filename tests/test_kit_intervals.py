@@ -1,6 +1,6 @@
 """The 95% bootstrap intervals of nbops.kit.metrics: honest coverage, exact resampling, seeds.
 
-Fast lane: no kernel. The coverage test draws test sets from a generated binary problem whose
+No kernel. The coverage test draws test sets from a generated binary problem whose
 accuracy is known exactly, and counts how often the interval contains it.
 """
 
@@ -32,6 +32,7 @@ def _binary_test_set(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, pred, np.column_stack([1 - score, score])
 
 
+@pytest.mark.slow  # 300 bootstraps of 1,000 resamples: tens of seconds, no kernel
 def test_the_95_interval_covers_a_known_accuracy_92_to_98_percent_of_the_time() -> None:
     covered = 0
     for seed in range(SEEDS):
