@@ -28,8 +28,6 @@ class State:
     env: dict[str, Value] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
-    # models scored on each test split (by its rows), keyed by (built at, trained at)
-    candidates: dict[frozenset[str], dict[tuple, str]] = field(default_factory=dict)
     # the model object trained at each "cell:line" (its constructor's identity)
     trained_models: dict[str, int] = field(default_factory=dict)
     # models built to stop early on their evaluation set (`XGBClassifier(early_stopping_rounds=)`)
