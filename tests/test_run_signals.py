@@ -8,6 +8,7 @@ stderr line, run.json, the MLflow status and that no process is left behind.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,8 @@ from run_support import (
     Run,
     assert_mlflow_matches,
     assert_no_temp_files,
+    mlflow_run,
+    mlflow_tag,
     only_run,
     record_of,
     write_notebook,
@@ -109,6 +112,7 @@ def test_kill_9_takes_the_kernel_down_and_the_record_reads_crashed(tracked):
     runs_dir, env = tracked
     run = Run([SAMPLES / "sleeps.ipynb", "--runs-dir", runs_dir], env)
     run.wait_for(lambda: bool(run.kernels()), "the kernel")
+    run.wait_for(lambda: (record_of(runs_dir)["mlflow"] or {}).get("run_id"), "the MLflow run")
     run.proc.kill()
     run.finish()
     run.assert_nothing_left()
@@ -119,6 +123,16 @@ def test_kill_9_takes_the_kernel_down_and_the_record_reads_crashed(tracked):
     )
     assert done.returncode == 0
     assert "crashed" in done.stdout and "running" not in done.stdout
+    crashed = only_run(runs_dir) / "run.json"
+
+    # the next `nbops run` meets the crashed record and ends its MLflow run as KILLED
+    again = Run([SAMPLES / "records_metrics.ipynb", "--runs-dir", runs_dir], env)
+    assert again.finish()[0] == 0
+    crashed = json.loads(crashed.read_text())
+    assert crashed["mlflow"]["ended"] == "KILLED"
+    status, end_time = mlflow_run(runs_dir, crashed)
+    assert status == "KILLED" and end_time
+    assert mlflow_tag(runs_dir, crashed, "nbops.status") == "crashed"
 
 
 def test_an_early_signal_does_not_wait_for_mlflow_nor_the_report(tracked):
@@ -132,10 +146,11 @@ def test_an_early_signal_does_not_wait_for_mlflow_nor_the_report(tracked):
     assert code == 130 and len(err) == 1 and "interrupted" in err[0], err
     record = record_of(runs_dir)
     assert record["status"] == "interrupted"
-    assert record["mlflow"] == {
-        "run_id": None,
-        "skipped": "the run was interrupted before its MLflow run was opened",
-    }, record
+    assert record["mlflow"] is None, record
+    assert record["tracking"] == {
+        "status": "skipped",
+        "reason": "the run was interrupted before its MLflow run was opened",
+    }
     assert record["missing"]["report.html"].startswith("not rendered: SIGINT")
     assert "report_warm_s" not in record["timings"]  # the report renderer was not waited for
     assert_no_temp_files(only_run(runs_dir))

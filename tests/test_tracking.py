@@ -119,12 +119,16 @@ def test_a_broken_tracking_store_costs_one_warning_not_the_run(
     assert main(["run", str(sample_notebook("records_metrics")), "--runs-dir", str(runs_dir)]) == 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(
-        "nbops: warning: MLflow tracking failed at start"
+        "nbops: warning: tracking store nosuchscheme://nowhere failed"
     )
+    assert "`nbops sync` pushes it" in err
     run = record(only_run(runs_dir))
     assert run["status"] == "succeeded"
-    assert run["mlflow"]["run_id"] is None and run["mlflow"]["error"].startswith("start: ")
-    assert run["mlflow"]["tracking_uri"] == "nosuchscheme://nowhere"
+    assert run["tracking"]["status"] == "skipped"
+    assert run["tracking"]["server"] == "nosuchscheme://nowhere"
+    # the run went to the embedded store instead, for `nbops sync` to push later
+    assert run["mlflow"]["tracking_uri"] == f"sqlite:///{(runs_dir / 'mlflow.db').as_posix()}"
+    assert mlflow_run(only_run(runs_dir))[1].info.status == "FINISHED"
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ pushes the run to the server later. mlflow is imported inside the functions.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import sys
@@ -94,11 +95,11 @@ def start(
         return Tracked(env={TRACKING_ENV: "off"}, tracking=skipped)
     uri, local = tracking_uri(runs_dir), default_tracking_uri(runs_dir)
     name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
-    import mlflow  # noqa: F401 - seconds of loading, before anything touches the store
-
-    if not proceed():  # interrupted while mlflow loaded: leave the store untouched
-        interrupted = {"status": SKIPPED, "reason": "interrupted before the MLflow run was opened"}
-        return Tracked(env={TRACKING_ENV: "off"}, tracking=interrupted)
+    with contextlib.suppress(ImportError):  # open_run says why mlflow cannot be used
+        import mlflow  # noqa: F401 - seconds of loading, before anything touches a store
+    if not proceed():
+        reason = "the run was interrupted before its MLflow run was opened"
+        return Tracked(env={TRACKING_ENV: "off"}, tracking={"status": SKIPPED, "reason": reason})
     began = time.monotonic()
     try:
         return open_run(uri, name, run_dir, root, record, local)
@@ -106,12 +107,12 @@ def start(
         reason = describe(exc)
     gave_up = {"gave_up_after_s": round(time.monotonic() - began, 3)}
     if uri != local:
+        warn(f"{_server_failed(uri, reason)}; {_kept_in(local)}")  # said at once
         try:
             tracked = open_run(local, name, run_dir, root, record, local)
         except Exception as exc:
             reason = f"{reason}; embedded store: {describe(exc)}"
         else:
-            warn(f"{_server_failed(uri, reason)}; {_kept_in(local)}")
             tracked.tracking = {"status": SKIPPED, "reason": reason, "server": uri, **gave_up}
             return tracked
     warn(f"MLflow tracking failed at start ({reason}); the run goes on untracked")
@@ -394,7 +395,8 @@ def warn(message: str) -> None:
 
 def _server_failed(uri: str | None, reason: str) -> str:
     said = reason.startswith("tracking server ")  # TrackingUnreachableError's own sentence
-    return reason if said else f"tracking server {uri} failed ({reason})"
+    what = "tracking server" if store.is_server(uri or "") else "tracking store"
+    return reason if said else f"{what} {uri} failed ({reason})"
 
 
 def _kept_in(local: str | None) -> str:

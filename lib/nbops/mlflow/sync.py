@@ -180,21 +180,33 @@ def _note_synced(folder: RunFolder, uri: str, run_id: str, source: dict[str, Any
 
 
 def end_crashed_runs(runs_dir: Path) -> list[str]:
-    """End as KILLED the MLflow run of every record whose nbops process died (kill -9)."""
+    """End as KILLED the MLflow run of every record whose nbops process died (kill -9); one
+    killed before run.json named its MLflow run is found by its `nbops.run_id` tag."""
     ended = []
     folders = [p for p in sorted(runs_dir.iterdir()) if _is_run(p)] if runs_dir.is_dir() else []
     for folder in folders:
         raw = read_json(RunFolder(folder).record, {}) or {}
         entry = raw.get("mlflow") or {}
-        if raw.get("status") != "running" or not entry.get("run_id") or entry.get("ended"):
+        if raw.get("status") != "running" or entry.get("ended"):
             continue
         with contextlib.suppress(Exception):
             if run_records.read_record(folder)["status"] != run_records.CRASHED:
                 continue
-            client = store.client(entry["tracking_uri"])
-            client.set_tag(entry["run_id"], STATUS_TAG, run_records.CRASHED)
-            client.set_terminated(entry["run_id"], "KILLED")
-            raw["mlflow"] = {**entry, "ended": "KILLED"}
+            uri = entry.get("tracking_uri") or store.tracking_uri(runs_dir)
+            client = store.client(uri)
+            run_id = entry.get("run_id") or _tagged_run(client, raw["id"])
+            if run_id:
+                client.set_tag(run_id, STATUS_TAG, run_records.CRASHED)
+                client.set_terminated(run_id, "KILLED")
+                ended.append(folder.name)
+            raw["mlflow"] = {"tracking_uri": uri, "run_id": run_id, "ended": "KILLED"}
             write_json_atomic(RunFolder(folder).record, raw)
-            ended.append(folder.name)
     return ended
+
+
+def _tagged_run(client: Any, nbops_id: str) -> str | None:
+    """The MLflow run tagged with nbops run id `nbops_id`, in any experiment."""
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    query = f"tags.`{RUN_ID_TAG}` = '{nbops_id}'"
+    found = client.search_runs(experiments, filter_string=query, max_results=1)
+    return found[0].info.run_id if found else None
