@@ -68,7 +68,9 @@ def _natural(text: str) -> list:
 
 
 def _number(text: str) -> float:
-    return float(text.split()[-1] if not text[:1].isdigit() and " " in text else text.split()[0])
+    """The value of a metric cell: 'f1_macro 0.983 [0.945, 1]' -> 0.983, '0.97' -> 0.97."""
+    words = text.split()
+    return float(words[1] if words[0][:1].isalpha() else words[0])
 
 
 KINDS = {

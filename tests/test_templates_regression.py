@@ -33,7 +33,8 @@ def test_regression_on_diabetes_with_a_categorical_column(tmp_path, capsys):
     headline = ("rmse", "mae", "r2")
     intervals = {f"{name}_ci_{bound}" for name in headline for bound in ("low", "high")}
     validation = {f"val_{name}" for name in headline} | {"n_val"}
-    assert set(metrics) == {*headline, "baseline_rmse"} | COMMON | intervals | validation
+    baselines = {f"baseline_{name}" for name in headline}
+    assert set(metrics) == {*headline} | baselines | COMMON | intervals | validation
     assert metrics["n_val"] < metrics["n_train"] and metrics["val_rmse"] < metrics["baseline_rmse"]
     assert metrics["n_train"] + metrics["n_test"] == len(frame)
     assert metrics["duplicate_rows"] == 0 and metrics["split_overlap_rows"] == 0

@@ -90,18 +90,22 @@ class Scoring:
         """Scoring rows that overlap the model's training rows, or that a labelled-data step
         carried by its training data saw."""
         state = self.state
-        if data.rows == model.trained or overlap(data.rows, model.trained):
+        # a training split scored as such: a training score, and its labelled-row steps count
+        training_split = not overlap(data.rows, model.trained)
+        if data.rows == model.trained or not training_split:
             if id(node) in state.unscored:  # a column of predictions, a forecast: not a score
                 return
             cell, line = model.trained_at
             same = data.rows == model.trained
-            if same and predictions:  # a score only once a metric compares them with labels
+            if same and predictions and not training_split:  # a score once a metric scores them
                 return
             kind = f.SCORED_ON_SAME_ROWS if same else f.SCORED_ON_TRAINING_ROWS
             if not same and _contains(data.rows, model.trained):
                 kind = f.SCORED_ON_WIDER_ROWS
-            state.record(kind, state.where(node), subject=f"{cell}:{line}", model=model.ident)
-            return
+            if not (same and predictions):
+                state.record(kind, state.where(node), subject=f"{cell}:{line}", model=model.ident)
+            if not training_split:
+                return
         if held_out(data.rows, model.trained):
             cell, line = model.trained_at
             where = state.where(node)

@@ -17,11 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json_object
+from nbops.project import RunFolder
 
 SWEEP_RECORD = "sweep.json"
-# The files of a run folder the gallery reads (the names RunFolder gives them).
-RUN_RECORD, PARAMS_FILE, METRICS_FILE = "run.json", "params.json", "metrics.json"
-REPORT, MODEL_CARD, FIGURES = "report.html", "model_card.md", "figures"
+# The files of a run folder the gallery reads, by the names RunFolder gives them.
+_NAMES = RunFolder(Path("run"))
+RUN_RECORD, PARAMS_FILE, METRICS_FILE = (
+    _NAMES.record.name,
+    _NAMES.params.name,
+    _NAMES.metrics.name,
+)
+REPORT, MODEL_CARD, FIGURES = _NAMES.report.name, _NAMES.model_card.name, _NAMES.figures.name
 RUNNING, CRASHED = "running", "crashed"  # CRASHED: as nbops.runs shows a dead runner's record
 SIGNIFICANT = 6  # digits kept of each metric in an entry (keeps a 10,000-run page small)
 

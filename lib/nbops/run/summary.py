@@ -15,7 +15,7 @@ from typing import Any
 
 from nbops.files import read_json_object
 from nbops.project import RunFolder
-from nbops.verdicts import BASELINES, CI_HIGH, CI_LOW, Outcome, fmt, read_outcome
+from nbops.verdicts import BASELINE_PREFIX, CI_HIGH, CI_LOW, Outcome, fmt, read_outcome
 
 SHA_SHOWN = 12  # hex digits of a data digest shown
 VALIDATION = "val_"  # prefix of a score measured inside the training split (what sweeps rank on)
@@ -159,7 +159,7 @@ def _metrics_table(outcome: Outcome, metrics: Mapping[str, Any]) -> str:
             f"<td>{baseline}</td><td>{fmt(validation)}</td></tr>"
         )
     shown = {m.name for m in outcome.metrics} | {
-        BASELINES[m.name] for m in outcome.metrics if m.name in BASELINES and m.baseline is not None
+        BASELINE_PREFIX + m.name for m in outcome.metrics if m.baseline is not None
     }
     shown |= {VALIDATION + m.name for m in outcome.metrics}
     other = [

@@ -62,6 +62,11 @@ def _counts(fact: Fact, stopping: set[tuple[int, int, int]]) -> bool:
     return fact.kind in (f.TEST_SCORES_LOOP, f.SEARCH_ON_TEST)
 
 
+def _carved_out(rows: frozenset[str]) -> bool:
+    """Test rows split or sliced out of labelled rows, not a whole file only named test."""
+    return any(part[:1].isdigit() or part[:1] == "[" for row in rows for part in row.split("/")[1:])
+
+
 def _second_candidates(facts: tuple[Fact, ...]) -> Iterator[Fact]:
     """Scores on test rows of a dataset once two candidates were scored on them: models built
     or trained apart (a refit on another feature set counts), a `Dummy*` baseline aside; scores
@@ -69,6 +74,8 @@ def _second_candidates(facts: tuple[Fact, ...]) -> Iterator[Fact]:
     candidates: dict[frozenset[str], set[tuple[int, tuple[int, int]]]] = {}
     for fact in facts:
         if fact.kind != f.MODEL_SCORED_ON_TEST or fact.subject.startswith("Dummy"):
+            continue
+        if fact.rows and not _carved_out(fact.rows):  # a test.csv: predictions, no labels
             continue
         dataset = frozenset(row.split("/", 1)[0] for row in fact.rows) or frozenset({"?"})
         seen = candidates.setdefault(dataset, set())
