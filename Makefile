@@ -62,7 +62,7 @@ RUN_ARGS := --params "$$NBOPS_MAKE_PARAMS" $(call opt,PARAMS_FILE,-f) $(call opt
 SWEEP_ARGS := $(RUN_ARGS) $(call opt,JOBS,--jobs) $(call opt,SCHEDULER,--scheduler) \
 	$(call opt,METRIC,--metric) $(call opt,DIRECTION,--direction)
 
-.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test test-fast bench check lint format export export-check drift registry promote serve predict ui server sync postgres-deps clean-runs
+.PHONY: help setup venv browser-deps new-notebook lab run-notebook sweep tune runs reproduce test test-fast bench check lint format export export-check drift registry promote serve predict ui server sync postgres-deps gallery clean-runs
 
 ## help: list the targets with one line each
 help:
@@ -113,9 +113,13 @@ sweep: $(STAMP)
 tune: $(STAMP)
 	$(BIN)/nbops tune "$$NBOPS_MAKE_NB" --space "$$NBOPS_MAKE_SPACE" --trials "$$NBOPS_MAKE_TRIALS" $(SWEEP_ARGS) $(call opt,STUDY,--study) $(call opt,SEED,--seed)
 
-## runs: list the runs kept under runs/
+## runs: list the runs and sweeps kept under runs/, with verdicts and headline metrics
 runs: $(STAMP)
 	$(BIN)/nbops runs
+
+## gallery: write runs/index.html, every run and sweep on one offline page (filter, sort, compare)
+gallery: $(STAMP)
+	$(BIN)/nbops gallery
 
 ## drift: compare CUR with REF (CSV/parquet) with Evidently, e.g. REF=a.csv CUR=b.csv [PARAMS=...]
 drift: $(STAMP)

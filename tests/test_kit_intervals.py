@@ -1,6 +1,6 @@
 """The 95% bootstrap intervals of nbops.kit.metrics: honest coverage, exact resampling, seeds.
 
-Fast lane: no kernel. The coverage test draws test sets from a generated binary problem whose
+No kernel. The coverage test draws test sets from a generated binary problem whose
 accuracy is known exactly, and counts how often the interval contains it.
 """
 
@@ -13,7 +13,9 @@ from sklearn.metrics import f1_score, roc_auc_score
 from nbops.kit import bootstrap
 from nbops.kit.metrics import classification_metrics, regression_metrics
 
-TRUE_ACCURACY = 0.85
+# Off the lattice of attainable accuracies (k / TEST_ROWS), so no interval bound equals it exactly
+# (on the lattice, bounds that land on it count as covering: 0.85 gives 0.97, 0.853 gives 0.943).
+TRUE_ACCURACY = 0.853
 TEST_ROWS = 300
 SEEDS = 300
 RESAMPLES = 1000
@@ -30,6 +32,7 @@ def _binary_test_set(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, pred, np.column_stack([1 - score, score])
 
 
+@pytest.mark.slow  # 300 bootstraps of 1,000 resamples: tens of seconds, no kernel
 def test_the_95_interval_covers_a_known_accuracy_92_to_98_percent_of_the_time() -> None:
     covered = 0
     for seed in range(SEEDS):

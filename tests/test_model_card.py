@@ -52,8 +52,8 @@ def test_card_reports_data_metrics_against_baseline_and_limitations(tmp_path):
     assert "Predicts `churned`" in card
     assert "| `data/churn.csv` | `ffffffffffffffff` | 500 |" in card
     assert "- Training rows: 400" in card and "- Held out at random: 0.200 of the rows" in card
-    assert "| accuracy | 0.800 |  | 0.850 | -0.050 (NOT better) |" in card
-    assert "| f1_macro | 0.700 |  | not recorded |  |" in card
+    assert "| accuracy | 0.800 |  | 0.850 | -0.050 (NOT better) |  |" in card
+    assert "| f1_macro | 0.700 |  | not recorded |  |  |" in card
     assert "| yes | 0.500 | 20 |" in card
     assert "3 exact duplicate rows" in card
     assert "2 of 100 test rows are identical to a training row" in card

@@ -19,9 +19,10 @@ def layout_entries() -> dict[str, int]:
     entries: dict[str, int] = {}
     parent = ""
     for line in lines:
-        match = ENTRY.match(line)
-        if match is None:
+        if not line.startswith(" "):
             break  # the next top-level folder
+        match = ENTRY.match(line)
+        assert match is not None, f"one line per module: {line.strip()!r} continues an entry"
         name = match["name"]
         if len(match["indent"]) == 2:
             parent = name if name.endswith("/") else ""

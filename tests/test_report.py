@@ -4,8 +4,8 @@ One tracked run of the classification template (the default run, a real kernel a
 store under tmp_path), executed as `python -m nbops run` under umask 022, is checked for what a
 reader sees: the summary in the first 1280x800 screen, its numbers equal to metrics.json, the
 gate badge equal to the registry, folded code that one button opens, alt text, no request for any
-URL outside the file; its closing terminal lines; and its files' modes. A drift run with drift
-says so in the terminal and in its page title.
+URL outside the file; its closing terminal lines; and its files' modes. A drift run with drift,
+and a run whose notebook leaks, say so in the terminal and in the page title.
 
 Needs Chromium and chromedriver (`make browser-deps`); without a browser the browser test skips.
 """
@@ -20,8 +20,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 from lab_support import process_tree, stop_leaving_nothing
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
@@ -209,3 +211,54 @@ def test_a_drift_run_says_drift_in_its_terminal_and_title(tmp_path, capsys) -> N
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert f"<title>drift {run_dir.name} — {words}</title>" in page
     assert 'href="drift_report.html"' in page  # Evidently's report, linked from the summary
+
+
+def leaky_notebook(path: Path) -> Path:
+    """A runnable notebook that scales every row before the split (NB301), then scores a model."""
+    code = [
+        (
+            "Imports",
+            "import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.model_selection import train_test_split\n"
+            "from sklearn.preprocessing import StandardScaler",
+        ),
+        (
+            "Configs",
+            'DATA_PATH = "data/penguins.csv"  # the table\nTEST_SIZE = 0.2  # held out\n'
+            "RANDOM_STATE = 42  # seed",
+        ),
+        (
+            "Datasets",
+            "table = pd.read_csv(DATA_PATH).dropna()\n"
+            'scaled = StandardScaler().fit_transform(table[["bill_length_mm", "bill_depth_mm"]])\n'
+            "X_train, X_test, y_train, y_test = train_test_split(\n"
+            '    scaled, table["species"], test_size=TEST_SIZE, random_state=RANDOM_STATE\n)',
+        ),
+        ("Analysis (EDA)", "table.describe()"),
+        ("Modeling", "model = LogisticRegression().fit(X_train, y_train)"),
+        ("Evaluation", "model.score(X_test, y_test)"),
+    ]
+    cells = [new_markdown_cell("# Leaky scaling\n\nScales every row before the split.")]
+    for section, source in code:
+        tags = ["parameters"] if section == "Configs" else []
+        cells += [
+            new_markdown_cell(f"## {section}"),
+            new_code_cell(source, metadata={"tags": tags}),
+        ]
+    spec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": spec}), path)
+    return path
+
+
+@pytest.mark.kernel
+def test_a_leaking_notebook_says_so_at_the_top_of_its_page(tmp_path, capsys) -> None:
+    notebook = leaky_notebook(tmp_path / "leaky_scaling.ipynb")
+    assert main(["run", str(notebook), "--runs-dir", str(tmp_path / "runs")]) == 0
+    out = capsys.readouterr().out
+    assert "  verdict: leakage NB301" in out
+    assert "  checker: 1 leakage finding(s), 1 finding(s) on the notebook" in out
+    assert "NB301 cell 7: StandardScaler fitted on the full data" in out
+    run_dir = (tmp_path / "runs" / "latest").resolve()
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert f"<title>leaky_scaling {run_dir.name} — leakage NB301</title>" in page
+    assert 'data-kind="check">leakage: NB301</span>' in page

@@ -146,10 +146,11 @@ def test_an_early_signal_does_not_wait_for_mlflow_nor_the_report(tracked):
     assert code == 130 and len(err) == 1 and "interrupted" in err[0], err
     record = record_of(runs_dir)
     assert record["status"] == "interrupted"
-    assert record["mlflow"] == {
-        "run_id": None,
-        "skipped": "the run was interrupted before its MLflow run was opened",
-    }, record
+    assert record["mlflow"] is None, record
+    assert record["tracking"] == {
+        "status": "skipped",
+        "reason": "the run was interrupted before its MLflow run was opened",
+    }
     assert record["missing"]["report.html"].startswith("not rendered: SIGINT")
     assert "report_warm_s" not in record["timings"]  # the report renderer was not waited for
     assert_no_temp_files(only_run(runs_dir))

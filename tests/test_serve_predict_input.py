@@ -18,12 +18,18 @@ def test_predict_on_a_garbage_csv_is_one_line(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_serve_without_the_alias_checks_first(tracked_runs_dir, capsys):
+    import mlflow
+
     runs_dir = tracked_runs_dir
-    code = main(["serve", "models:/penguins-species@champion", "--runs-dir", str(runs_dir)])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "champion" in err[0], err
-    assert ".:" not in err[0] and err[0].endswith(
-        ": promote a version first (make promote MODEL_NAME=penguins-species VERSION=N)"
+    mlflow.MlflowClient(f"sqlite:///{runs_dir / 'mlflow.db'}").create_registered_model("penguins")
+    for model in ("models:/penguins-species@champion", "models:/penguins@champion"):
+        code = main(["serve", model, "--runs-dir", str(runs_dir)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and "champion" in err[0], err
+        assert ".:" not in err[0] and ": promote a version first" in err[0]
+    assert err[0] == (
+        "nbops: error: cannot serve models:/penguins@champion: Registered model alias champion "
+        "not found: promote a version first (make promote MODEL_NAME=penguins VERSION=N)"
     )
 
 

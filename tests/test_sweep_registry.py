@@ -47,10 +47,10 @@ def test_the_best_run_by_validation_score_gets_the_one_new_version_and_challenge
     tracked_runs_dir: Path, capsys: pytest.CaptureFixture
 ) -> None:
     runs_dir = tracked_runs_dir
-    argv = ["sweep", TEMPLATE, "--grid", "MODEL=logistic_regression,hist_gradient_boosting"]
+    argv = ["sweep", TEMPLATE, "--grid", "MODEL=random_forest,hist_gradient_boosting"]
     code = main([*argv, "--jobs", "2", "--runs-dir", str(runs_dir), "--no-progress"])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
     folder = only_sweep(runs_dir)
     record = read(folder / "sweep.json")
     rows = summary_rows(folder)
@@ -74,19 +74,11 @@ def test_tied_runs_keep_the_first_and_a_failed_gate_registers_nothing(
     tracked_runs_dir: Path, capsys: pytest.CaptureFixture
 ) -> None:
     runs_dir = tracked_runs_dir
-    # EDA_SAMPLE_ROWS only changes the plots: both runs score the same, a tie.
-    argv = [
-        "sweep",
-        TEMPLATE,
-        "--grid",
-        "EDA_SAMPLE_ROWS=5000,4000",
-        "-p",
-        "GATE_THRESHOLD",
-        "1.01",
-    ]
+    # penguins' categorical columns have 2 or 3 values: both runs score the same, a tie.
+    argv = ["sweep", TEMPLATE, "--grid", "MAX_CATEGORIES=20,30", "-p", "GATE_THRESHOLD", "1.01"]
     code = main([*argv, "--jobs", "2", "--runs-dir", str(runs_dir), "--no-progress"])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
     folder = only_sweep(runs_dir)
     record, rows = read(folder / "sweep.json"), summary_rows(folder)
     assert rows[0]["val_f1_macro"] == rows[1]["val_f1_macro"]

@@ -7,6 +7,7 @@ from sklearn.datasets import load_diabetes
 from templates_support import run_template
 
 COMMON = {"n_train", "n_test", "duplicate_rows", "split_overlap_rows"}
+VALIDATION = {"val_rmse", "val_mae", "val_r2", "n_val"}
 
 
 @pytest.mark.kernel
@@ -31,8 +32,10 @@ def test_regression_on_diabetes_with_a_categorical_column(tmp_path, capsys):
 
     headline = ("rmse", "mae", "r2")
     intervals = {f"{name}_ci_{bound}" for name in headline for bound in ("low", "high")}
-    validation = {f"val_{name}" for name in headline}
-    assert set(metrics) == {*headline, "baseline_rmse"} | COMMON | intervals | validation
+    validation = {f"val_{name}" for name in headline} | {"n_val"}
+    baselines = {f"baseline_{name}" for name in headline}
+    assert set(metrics) == {*headline} | baselines | COMMON | intervals | validation
+    assert metrics["n_val"] < metrics["n_train"] and metrics["val_rmse"] < metrics["baseline_rmse"]
     assert metrics["n_train"] + metrics["n_test"] == len(frame)
     assert metrics["duplicate_rows"] == 0 and metrics["split_overlap_rows"] == 0
     assert metrics["rmse"] < metrics["baseline_rmse"]

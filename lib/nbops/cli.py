@@ -204,7 +204,7 @@ def _add_gallery(subparsers: argparse._SubParsersAction) -> None:
         _cmd_gallery,
         help="write runs/index.html: every run and sweep on one offline page",
     )
-    parser.add_argument("--runs-dir", type=Path, help="where run folders are (default: runs/)")
+    _runs_dir_option(parser)
 
 
 def _cmd_gallery(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ empty; `read_outcome` never raises on a run folder's content.
 
 Public API (stable): `read_outcome(folder) -> Outcome`, `headline_metrics(metrics)`, the
 dataclasses `Outcome`, `Metric`, `Gate`, `Drift`, `DataChecks`, `Finding`, and the constants
-`CI_LOW`, `CI_HIGH`, `BASELINES`, `HEADLINE_ORDER`, `LEAKAGE_PREFIX`.
+`CI_LOW`, `CI_HIGH`, `BASELINE_PREFIX`, `HEADLINE_ORDER`, `LEAKAGE_PREFIX`.
 """
 
 from __future__ import annotations
@@ -25,17 +25,7 @@ from nbops.files import read_json_object
 from nbops.project import RunFolder
 
 CI_LOW, CI_HIGH = "_ci_low", "_ci_high"  # suffixes of a metric's 95% interval bounds
-# A headline metric -> the baseline metric it is judged against.
-BASELINES = {
-    "accuracy": "baseline_accuracy",
-    "rmse": "baseline_rmse",
-    "mae": "baseline_mae",
-    "r2": "baseline_r2",
-    "f1_macro": "baseline_f1_macro",
-    "f1_weighted": "baseline_f1_weighted",
-    "precision_macro": "baseline_precision_macro",
-    "recall_macro": "baseline_recall_macro",
-}
+BASELINE_PREFIX = "baseline_"  # the baseline of metric M is recorded as baseline_M
 # Test-split scores, in the order a run's headline metric is chosen (the gate's metric first).
 HEADLINE_ORDER = (
     "f1_macro",
@@ -216,7 +206,7 @@ def headline_metrics(metrics: Mapping[str, Any], first: str | None = None) -> li
             float(metrics[name]),
             _float(metrics.get(name + CI_LOW)),
             _float(metrics.get(name + CI_HIGH)),
-            _float(metrics.get(BASELINES.get(name, ""))),
+            _float(metrics.get(BASELINE_PREFIX + name)),
         )
         for name in order
         if _float(metrics.get(name)) is not None

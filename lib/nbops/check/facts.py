@@ -21,8 +21,9 @@ RESAMPLED_HELD_OUT = "resampled-held-out"
 SAMPLED_TWICE = "sampled-twice"
 # Inside a loop that fits candidates, the test split scores each of them.
 TEST_SCORES_LOOP = "test-scores-loop"
-# A second candidate model is scored on the test split.
-TEST_SCORES_CANDIDATES = "test-scores-candidates"
+# A model or search is scored on rows marked as test (subject: its name; model: the object;
+# reached: where it was trained; rows: the rows scored; looped: inside a loop).
+MODEL_SCORED_ON_TEST = "model-scored-on-test"
 # A hyperparameter search is fitted on the test split.
 SEARCH_ON_TEST = "search-on-test"
 # The test split is handed to `fit` as the evaluation set (early stopping, model choice).
@@ -59,6 +60,8 @@ class Fact:
     step: Step | None = None  # STEP_REACHES_TRAINING, RESAMPLED_BEFORE_SPLIT, FIT_ON_HELD_OUT
     reached: tuple[int, int] = (0, 0)  # cell and line of the training the step reaches
     model: int = 0  # for scores: the model object scored (one per constructor call)
+    rows: frozenset[str] = frozenset()  # for scores: the rows scored
+    looped: bool = False  # found inside a loop
 
     @property
     def place(self) -> tuple[int, int, int]:

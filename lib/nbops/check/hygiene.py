@@ -46,28 +46,30 @@ def magic_number(nb: Notebook, config: CheckConfig) -> Iterator[Diagnostic]:
     ```
     """
     for cell in outside_parameters(nb):
-        for node, value in _numbers(cell.tree, config):
+        for node, value in _numbers(cell, config):
             col = cell.column(node.lineno, node.col_offset)
             message = f"magic number {value} outside the Configs cell: name it in Configs"
             yield at("NB201", cell.number, node.lineno, col, message)
 
 
-def _numbers(tree: ast.AST, config: CheckConfig) -> Iterator[tuple[ast.expr, str]]:
-    """Numeric literals not allowed by `config`, skipping subscripts and allowed keywords."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
+def _numbers(cell: Cell, config: CheckConfig) -> Iterator[tuple[ast.expr, str]]:
+    """Numeric literals not allowed by `config`, skipping indexes and slices (`proba[:, 1]`) and
+    allowed keywords; read from the cell's shared list of nodes (walked once)."""
+    skipped: set[int] = set()
+    found = []
+    for node in cell.nodes:
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Subscript):
-            stack.append(node.value)
-            continue
-        if isinstance(node, ast.keyword) and node.arg in config.allowed_keywords:
-            continue
-        literal = _number(node)
-        if literal is not None:
+            skipped.update(id(inner) for inner in ast.walk(node.slice))
+        elif isinstance(node, ast.keyword) and node.arg in config.allowed_keywords:
+            skipped.update(id(inner) for inner in ast.walk(node))
+        elif (literal := _number(node)) is not None:
+            if isinstance(node, ast.UnaryOp):  # `-3`: one literal, not `3` again
+                skipped.add(id(node.operand))
             if literal[0] not in config.allowed_numbers:
-                yield node, literal[1]
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+                found.append((node, literal[1]))
+    return iter(found)
 
 
 def _number(node: ast.AST) -> tuple[float, str] | None:

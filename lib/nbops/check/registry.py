@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
 Check = Callable[["Notebook", "CheckConfig"], Iterable["Diagnostic"]]
 
-RULE_MODULES = ("structure", "hygiene", "seeds", "leakage", "commit", "noqa")
+RULE_MODULES = (
+    "structure",
+    "hygiene",
+    "seeds",
+    *(f"rules.nb30{digit}" for digit in range(7)),
+    "commit",
+    "noqa",
+)
 
 
 @dataclass(frozen=True)

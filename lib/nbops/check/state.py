@@ -27,9 +27,8 @@ class State:
     time_ordered: bool = False
     env: dict[str, Value] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
+    recorded: set[Fact] = field(default_factory=set)  # the same facts, for a quick lookup
     loops: list[Loop] = field(default_factory=list)
-    # models scored on each test split (by its rows), keyed by (built at, trained at)
-    candidates: dict[frozenset[str], dict[tuple, str]] = field(default_factory=dict)
     # the model object trained at each "cell:line" (its constructor's identity)
     trained_models: dict[str, int] = field(default_factory=dict)
     # models built to stop early on their evaluation set (`XGBClassifier(early_stopping_rounds=)`)
@@ -56,7 +55,8 @@ class State:
     def record(self, kind: str, place: tuple[int, int, int], **details) -> None:
         """Record a fact (once per kind, place and details)."""
         fact = Fact(kind, *place, **details)
-        if fact not in self.facts:
+        if fact not in self.recorded:
+            self.recorded.add(fact)
             self.facts.append(fact)
 
     def step_at(self, kind: str, node: ast.AST, what: str, data: Value, rows: str) -> Step:

@@ -10,17 +10,44 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from enum import StrEnum
 
-FIT, STATISTIC, RESAMPLE = "fit", "statistic", "resample"
-# A fit that learns only the vocabulary of its input (the categories, the words), no statistic.
-VOCABULARY = "vocabulary"
+
+class StepKind(StrEnum):
+    """What a data-dependent step does to the rows it sees."""
+
+    FIT = "fit"  # a transformer learns statistics of the rows (a scaler, PCA, a selector)
+    STATISTIC = "statistic"  # a figure computed over the rows (`.mean()`, `rank()`)
+    RESAMPLE = "resample"  # rows copied or synthesised (oversampling)
+    VOCABULARY = "vocabulary"  # a fit that learns only the categories or words, no statistic
+
+
+FIT, STATISTIC, RESAMPLE, VOCABULARY = StepKind
+
+
+class Kind(StrEnum):
+    """What an abstract value is."""
+
+    DATA = "data"  # rows (a frame, an array, a split part, predictions)
+    TRANSFORMER = "transformer"  # a scaler, an encoder, a vectorizer, a pipeline of them
+    RESAMPLER = "resampler"  # an oversampler (SMOTE, ...)
+    MODEL = "model"  # an estimator, a Keras model, a trained booster
+    SEARCH = "search"  # a hyperparameter search (GridSearchCV, ...)
+    SPLIT = "split"  # the result of a train/test split, before it is unpacked
+    SPLITTER = "splitter"  # a KFold / ShuffleSplit object
+    CALLBACK = "callback"  # a callback that keeps the best epoch (EarlyStopping, ...)
+    MODULE = "module"  # an imported module
+    FUNCTION = "function"  # a function or lambda defined in the notebook
+    CLASS = "class"  # a class defined in the notebook
+    INSTANCE = "instance"  # an instance of such a class
+    OTHER = "other"  # anything else
 
 
 @dataclass(frozen=True)
 class Step:
     """A fit, statistic or resampling on rows that reach the test split, and where it happened."""
 
-    kind: str  # FIT | STATISTIC | RESAMPLE | VOCABULARY
+    kind: StepKind
     cell: int
     line: int
     col: int
@@ -33,7 +60,7 @@ class Step:
 class Value:
     """The abstract value of an expression."""
 
-    kind: str = "other"  # data | transformer | resampler | model | search | split | module | other
+    kind: Kind = Kind.OTHER
     roles: frozenset[str] = frozenset()
     taints: frozenset[Step] = frozenset()
     name: str = ""
@@ -59,16 +86,17 @@ class Value:
 
 
 OTHER = Value()
+MODULE = Value(Kind.MODULE)  # an imported module: calls on it are library calls
 
 
 def union(*values: Value, roles: bool = True) -> Value:
     """The value of an expression combining `values`: data if any of them is data."""
-    data = [value for value in values if value.kind == "data"]
+    data = [value for value in values if value.kind == Kind.DATA]
     if not data:
-        objects = [value for value in values if value.kind not in ("other", "module")]
+        objects = [value for value in values if value.kind not in (Kind.OTHER, Kind.MODULE)]
         return objects[0] if objects else OTHER
     return Value(
-        "data",
+        Kind.DATA,
         frozenset().union(*(d.roles for d in data)) if roles else data[0].roles,
         frozenset().union(*(d.taints for d in data)),
         born=max(d.born for d in data),
@@ -107,7 +135,7 @@ def held_out(scored: frozenset[str], trained: frozenset[str]) -> bool:
     return not any(within(row, other) or within(other, row) for row in scored for other in trained)
 
 
-def contains(value: Value, kind: str) -> bool:
+def contains(value: Value, kind: Kind) -> bool:
     """Whether `value` or anything it was built from is of `kind`."""
     return value.kind == kind or any(contains(part, kind) for part in value.parts)
 

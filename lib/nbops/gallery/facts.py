@@ -1,81 +1,64 @@
 """What the gallery and `nbops runs` show of one run or sweep folder, read from its records.
 
-A run's outcome (status, verdict words, headline metric with its interval, gate, data checks)
-comes from `outcome`, the one function that reads a run's results; the parameters that differ
-from the notebook's defaults and the figures come from the folder itself. Every value is plain
-JSON, so an entry can be cached and embedded in the page as is. Nothing here raises on a folder's
-content: a missing or unreadable file leaves its part empty.
+A run's outcome (status, verdict words, headline metric, gate, drift, leakage, data checks)
+comes from `nbops.verdicts.read_outcome`, the one reader of a run's results; the parameters
+that differ from the notebook's defaults and the figures come from the folder itself. Every
+value is plain JSON, so an entry can be cached and embedded in the page as is. Nothing here
+raises on a folder's content: a missing or unreadable file leaves its part empty.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json_object
 from nbops.project import RunFolder
-from nbops.run import process
-from nbops.runs import CRASHED
 
 SWEEP_RECORD = "sweep.json"
-RUNNING = "running"
-VERDICTS_FILE = "verdicts.json"
-CI_LOW, CI_HIGH = "_ci_low", "_ci_high"
-# Test-split scores in the order a run's headline metric is chosen (the gate's metric first).
-HEADLINE_ORDER = (
-    "f1_macro",
-    "accuracy",
-    "f1_weighted",
-    "precision_macro",
-    "recall_macro",
-    "roc_auc",
-    "roc_auc_ovr",
-    "rmse",
-    "mae",
-    "r2",
+# The files of a run folder the gallery reads, by the names RunFolder gives them.
+_NAMES = RunFolder(Path("run"))
+RUN_RECORD, PARAMS_FILE, METRICS_FILE = (
+    _NAMES.record.name,
+    _NAMES.params.name,
+    _NAMES.metrics.name,
 )
-LOWER_IS_BETTER = ("rmse", "mae")
+REPORT, MODEL_CARD, FIGURES = _NAMES.report.name, _NAMES.model_card.name, _NAMES.figures.name
+RUNNING, CRASHED = "running", "crashed"  # CRASHED: as nbops.runs shows a dead runner's record
 SIGNIFICANT = 6  # digits kept of each metric in an entry (keeps a 10,000-run page small)
 
 
-def outcome(folder: Path) -> dict[str, Any]:
-    """What a run found: status, verdict words, headline metric with interval, badges."""
-    record = read_json_object(RunFolder(folder).record)
-    metrics = _numbers(read_json_object(RunFolder(folder).metrics))
-    params = read_json_object(RunFolder(folder).params)
-    status = str(record.get("status") or "unknown")
-    if status == RUNNING and process.is_gone(record.get("runner")):
-        status = CRASHED
-    gate = _gate(read_json_object(folder / VERDICTS_FILE).get("gate"), metrics, params)
-    first = gate["metric"] if gate else None
-    names = [first] if first in metrics else []
-    names += [name for name in HEADLINE_ORDER if name in metrics and name not in names]
+def outcome(folder: Path, record: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a run found, from `nbops.verdicts.read_outcome` (the one reader of a run's results):
+    status (a dead runner's `running` record reads `crashed`), verdict words, headline metric,
+    and badges for the status, the gate, drift, leakage findings and the data checks."""
+    from nbops.verdicts import read_outcome
+
+    record = read_json_object(folder / RUN_RECORD) if record is None else record
+    found = read_outcome(folder, record)
+    status = found.status
+    if status == RUNNING:
+        from nbops.run import process  # psutil: only for the records that still say running
+
+        status = CRASHED if process.is_gone(record.get("runner")) else status
     badges = [[status, status]]
-    if status == "succeeded" and gate:
-        badges.append(["gate passed" if gate["passed"] else "gate failed", _ok(gate["passed"])])
-    duplicates = int(metrics.get("duplicate_rows", 0)) + int(metrics.get("split_overlap_rows", 0))
-    if status == "succeeded" and ("duplicate_rows" in metrics or "split_overlap_rows" in metrics):
-        badges.append(
-            ["data clean" if not duplicates else "data: repeated rows", _ok(not duplicates)]
-        )
-    error = record.get("error") or {}
-    verdict = status if status != "succeeded" else "; ".join(b[0] for b in badges[1:]) or status
-    if error.get("ename"):
-        verdict += f" ({error['ename']})"
-    return {"status": status, "verdict": verdict, "headline": names[:1], "badges": badges}
-
-
-def _gate(noted: Any, metrics: Mapping[str, float], params: Mapping[str, Any]) -> dict | None:
-    if isinstance(noted, Mapping) and isinstance(noted.get("passed"), bool):
-        return {"metric": noted.get("metric"), "passed": noted["passed"]}
-    metric, threshold = params.get("GATE_METRIC"), params.get("GATE_THRESHOLD")
-    if metric not in metrics or not isinstance(threshold, int | float):
-        return None
-    value = metrics[metric]
-    lower = str(metric).endswith(LOWER_IS_BETTER)
-    return {"metric": metric, "passed": value <= threshold if lower else value >= threshold}
+    if status == "succeeded":
+        if found.gate:
+            badges.append([found.gate.words(), _ok(found.gate.passed)])
+        if found.drift:
+            badges.append([found.drift.words(), _ok(not found.drift.detected)])
+        if found.leakage:
+            codes = ", ".join(sorted({finding.code for finding in found.leakage}))
+            badges.append([f"leakage {codes}", "bad"])
+        if found.data_checks:
+            badges.append([found.data_checks.words(), _ok(found.data_checks.clean)])
+    verdict = found.verdict if status == found.status else status
+    headline = found.headline.name if found.headline else ""
+    return {"status": status, "verdict": verdict, "headline": headline, "badges": badges}
 
 
 def _ok(passed: bool) -> str:
@@ -84,33 +67,57 @@ def _ok(passed: bool) -> str:
 
 def run_entry(folder: Path, defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     """One run's gallery entry (see page.py for the short keys)."""
-    run = RunFolder(folder)
-    record = read_json_object(run.record)
-    params = read_json_object(run.params)
-    metrics = _numbers(read_json_object(run.metrics))
-    found = outcome(folder)
+    return entry_from_files(str(folder), set(os.listdir(folder)), lambda _notebook: defaults)
+
+
+def entry_from_files(
+    folder: str, present: set[str], defaults_of: Callable[[str], Mapping[str, Any] | None]
+) -> dict[str, Any]:
+    """`run_entry` for a folder whose file names are known, with the defaults of its notebook
+    from `defaults_of`: each file is read once, with plain string paths (the gallery reads
+    10,000 folders; pathlib's parsing would double the time)."""
+    record = _load(folder, RUN_RECORD, present)
+    params = _load(folder, PARAMS_FILE, present)
+    metrics = _numbers(_load(folder, METRICS_FILE, present))
+    found = outcome(Path(folder), record)
     notebook = str(record.get("notebook") or "")
     sweep = record.get("sweep") or {}
+    figures = FIGURES in present and sorted(
+        name[:-4] for name in os.listdir(os.path.join(folder, FIGURES)) if name.endswith(".png")
+    )
+    run_id = os.path.basename(folder)
     entry = {
-        "id": folder.name,
+        "id": run_id,
         "k": "run",
         "nb": notebook,
-        "name": _name(folder.name, notebook),
+        "name": _name(run_id, notebook),
         "t": record.get("started_at") or "",
         "d": record.get("duration_s"),
         "s": found["status"],
         "v": found["verdict"],
         "b": found["badges"],
-        "h": found["headline"][0] if found["headline"] else "",
+        "h": found["headline"],
         "m": {name: _round(value) for name, value in metrics.items()},
-        "p": changed_parameters(params, defaults),
-        "f": sorted(p.stem for p in run.figures.glob("*.png")) if run.figures.is_dir() else [],
-        "r": run.report.is_file(),
-        "c": run.model_card.is_file(),
+        "p": changed_parameters(params, defaults_of(notebook)),
+        "f": figures or [],
+        "r": REPORT in present,
+        "c": MODEL_CARD in present,
     }
     if isinstance(sweep, Mapping) and sweep.get("id"):
         entry["sw"] = str(sweep["id"])
     return entry
+
+
+def _load(folder: str, name: str, present: set[str]) -> dict[str, Any]:
+    """A JSON object file of the folder; {} when absent or unreadable."""
+    if name not in present:
+        return {}
+    try:
+        with open(os.path.join(folder, name), encoding="utf-8") as handle:
+            value = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def sweep_entry(folder: Path) -> dict[str, Any]:

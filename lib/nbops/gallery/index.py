@@ -8,18 +8,20 @@ changed parameters) moved since the cache `<runs-dir>/.gallery.json` was written
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbops.files import read_json, write_json_atomic, write_text_atomic
+from nbops.files import write_text_atomic
 from nbops.gallery import facts, page
 
 INDEX_FILE = "index.html"
 CACHE_FILE = ".gallery.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def index_path(runs_dir: Path) -> Path:
@@ -37,43 +39,86 @@ def folders(runs_dir: Path) -> Iterator[os.DirEntry]:
                 yield entry
 
 
-def collect(runs_dir: Path, root: Path | None = None) -> tuple[list[dict], dict[str, dict]]:
-    """Every entry, newest first, and the notebooks' defaults; reads only what changed."""
-    cache = read_json(runs_dir / CACHE_FILE, {}) or {}
-    if cache.get("version") != CACHE_VERSION:
-        cache = {}
-    kept: dict[str, Any] = cache.get("entries", {})
-    notebooks = _Notebooks(root or _project_root(runs_dir), cache.get("notebooks", {}))
-    entries, fresh = [], {}
+@dataclass(frozen=True)
+class Item:
+    """One folder's entry as cached: its folder mtime, sort and filter keys, and the entry's
+    JSON text (embedded in the page as is: an unchanged entry is never encoded again)."""
+
+    sig: int
+    t: str
+    s: str
+    nb: str
+    id: str
+    text: str
+
+    def entry(self) -> dict[str, Any]:
+        return json.loads(self.text)
+
+    def line(self) -> str:
+        fields = (str(self.sig), self.t, self.s, self.nb, self.id)
+        return "\t".join(field.replace("\t", " ").replace("\n", " ") for field in fields) + (
+            "\t" + self.text
+        )
+
+
+def _item(sig: int, entry: Mapping[str, Any]) -> Item:
+    text = json.dumps(entry, separators=(",", ":"), default=str).replace("</", "<\\/")
+    return Item(sig, str(entry["t"]), str(entry["s"]), str(entry["nb"]), str(entry["id"]), text)
+
+
+def _read_cache(path: Path) -> tuple[dict[str, int], dict[str, Item]]:
+    """The notebooks' mtimes and the cached items; empty when missing, old or unreadable."""
+    try:
+        header, *lines = path.read_text(encoding="utf-8").splitlines()
+        meta = json.loads(header)
+        if meta.get("version") != CACHE_VERSION:
+            return {}, {}
+        items = {}
+        for line in lines:
+            sig, t, s, nb, run_id, text = line.split("\t", 5)
+            items[run_id] = Item(int(sig), t, s, nb, run_id, text)
+        return meta.get("notebooks", {}), items
+    except (OSError, ValueError):
+        return {}, {}
+
+
+def collect(runs_dir: Path, root: Path | None = None) -> tuple[list[Item], dict[str, dict], bool]:
+    """Every item, newest first, the notebooks' defaults, and whether anything changed since
+    the cache was written; reads only the folders that changed."""
+    stamps, kept = _read_cache(runs_dir / CACHE_FILE)
+    notebooks = _Notebooks(root or _project_root(runs_dir), stamps)
+    items, changed = [], False
     for folder in folders(runs_dir):
         signature = folder.stat(follow_symlinks=False).st_mtime_ns
         cached = kept.get(folder.name)
         if (
             cached
-            and cached["sig"] == signature
-            and cached["e"]["s"] != facts.RUNNING  # a running record may have crashed since
-            and notebooks.unchanged(cached["e"]["nb"])
+            and cached.sig == signature
+            and cached.s != facts.RUNNING  # a running record may have crashed since
+            and notebooks.unchanged(cached.nb)
         ):
-            entry = cached["e"]
-        else:
-            entry = _entry(Path(folder.path), notebooks)
-            if entry is None:
-                continue
-        fresh[folder.name] = {"sig": signature, "e": entry}
-        entries.append(entry)
-    write_json_atomic(
-        runs_dir / CACHE_FILE,
-        {"version": CACHE_VERSION, "notebooks": notebooks.stamps(), "entries": fresh},
-    )
-    entries.sort(key=lambda e: (e["t"], e["id"]), reverse=True)
-    return entries, notebooks.used_defaults()
+            items.append(cached)
+            continue
+        entry = _entry(Path(folder.path), notebooks)
+        changed = True
+        if entry is not None:
+            items.append(_item(signature, entry))
+    changed = changed or len(items) != len(kept)
+    if changed:
+        header = json.dumps({"version": CACHE_VERSION, "notebooks": notebooks.stamps()})
+        lines = "".join(item.line() + "\n" for item in items)
+        write_text_atomic(runs_dir / CACHE_FILE, header + "\n" + lines)
+    items.sort(key=lambda item: (item.t, item.id), reverse=True)
+    return items, notebooks.used_defaults(), changed
 
 
 def refresh(runs_dir: Path, root: Path | None = None) -> Path:
     """Rewrite `<runs-dir>/index.html` from the runs and sweeps there; return its path."""
-    entries, defaults = collect(runs_dir, root)
+    items, defaults, changed = collect(runs_dir, root)
     path = index_path(runs_dir)
-    write_text_atomic(path, page.render(entries, defaults, title=f"nbops runs: {runs_dir.name}"))
+    if changed or not path.is_file():
+        title = f"nbops runs: {runs_dir.name}"
+        write_text_atomic(path, page.render([i.text for i in items], defaults, title=title))
     return path
 
 
@@ -87,14 +132,15 @@ def refresh_quietly(runs_dir: Path) -> None:
 
 
 def _entry(folder: Path, notebooks: _Notebooks) -> dict[str, Any] | None:
-    if facts.is_sweep(folder):
-        return facts.sweep_entry(folder)
-    if not (folder / "run.json").is_file():
+    try:
+        present = set(os.listdir(folder))
+    except OSError:
         return None
-    from nbops.files import read_json_object
-
-    notebook = str(read_json_object(folder / "run.json").get("notebook") or "")
-    return facts.run_entry(folder, notebooks.defaults(notebook))
+    if facts.SWEEP_RECORD in present:
+        return facts.sweep_entry(folder)
+    if facts.RUN_RECORD not in present:
+        return None
+    return facts.entry_from_files(str(folder), present, notebooks.defaults)
 
 
 def _project_root(runs_dir: Path) -> Path:

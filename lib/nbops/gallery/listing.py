@@ -84,8 +84,8 @@ def list_runs(
     """What `nbops runs` prints."""
     if fmt not in FORMATS:
         raise BadInputError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    entries, _ = collect(runs_dir)
-    records = select(rows(entries), notebook, status)
+    items, _, _ = collect(runs_dir)
+    records = select(rows(item.entry() for item in items), notebook, status)
     if fmt == "json":
         return json.dumps(records, indent=2) + "\n"
     if fmt == "csv":

@@ -14,22 +14,22 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from nbops.runs import iso, utc_now
-
 HERE = Path(__file__).parent
 
 
-def render(entries: Sequence[Mapping[str, Any]], defaults: Mapping[str, Any], *, title: str) -> str:
-    """The page as one HTML string."""
-    data = json.dumps(
-        {"entries": list(entries), "defaults": defaults, "generated": iso(utc_now())},
+def render(entries: Sequence[str], defaults: Mapping[str, Any], *, title: str) -> str:
+    """The page as one HTML string; `entries` are the entries' JSON texts (with `</` escaped)."""
+    rest = json.dumps(
+        {"defaults": defaults, "generated": datetime.now(UTC).isoformat(timespec="seconds")},
         separators=(",", ":"),
         default=str,
     ).replace("</", "<\\/")
+    data = '{"entries":[' + ",".join(entries) + "]," + rest[1:]
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_asset('gallery.css')}</style></head><body>"
@@ -47,7 +47,7 @@ _CONTROLS = """<div class="bar">
 <option>sweep</option><option>tune</option></select></label>
 <input id="q" type="search" placeholder="filter: id, name, verdict, parameter..." size="34">
 <button id="cmp" disabled>compare 0 of 2</button><span id="count"></span></div>
-<div class="scroll"><table id="runs"><thead></thead><tbody></tbody></table></div>
+<div class="scroll" id="scroll"><table id="runs"><thead></thead><tbody></tbody></table></div>
 <div id="compare" hidden></div>"""
 
 

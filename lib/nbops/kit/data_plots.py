@@ -30,6 +30,8 @@ from nbops.kit.figures import (
 
 BAR_HEIGHT_INCHES = 0.22
 STRONG_CORRELATION = 0.6
+DRIFT_TOP_COLUMNS = 6  # the most drifted columns a drift figure draws
+DRIFT_FIGURE_SIZE = (9.0, 6.0)  # one figure holds several columns side by side
 
 
 def plot_target_distribution(
@@ -293,10 +295,10 @@ def plot_drift_distributions(
     current: pd.DataFrame,
     table: pd.DataFrame,
     *,
-    top: int,
+    top: int = DRIFT_TOP_COLUMNS,
     bins: int = HIST_BINS,
     max_categories: int = MAX_CATEGORIES_SHOWN,
-    figsize: Size = FIGURE_SIZE,
+    figsize: Size = DRIFT_FIGURE_SIZE,
 ) -> Figure:
     """Reference against current distribution of the `top` most drifted columns of `table`
     (from `nbops.kit.drift.drift_table`)."""
@@ -314,7 +316,7 @@ def plot_drift_distributions(
         )
     legend_beside(fig, axes)
     fig.suptitle(f"Reference vs current, most drifted first ({len(shown)} of {len(table)} columns)")
-    return closed(fig)
+    return closed(fig, "drift_distributions")
 
 
 def _densities(ax, reference: pd.Series, current: pd.Series, bins: int) -> None:

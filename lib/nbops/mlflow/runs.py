@@ -12,6 +12,7 @@ pushes the run to the server later. mlflow is imported inside the functions.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import sys
@@ -94,11 +95,11 @@ def start(
         return Tracked(env={TRACKING_ENV: "off"}, tracking=skipped)
     uri, local = tracking_uri(runs_dir), default_tracking_uri(runs_dir)
     name = str(params.get(EXPERIMENT_PARAMETER) or Path(record["notebook"]).stem)
-    import mlflow  # noqa: F401 - seconds of loading, before anything touches the store
-
-    if not proceed():  # interrupted while mlflow loaded: leave the store untouched
-        interrupted = {"status": SKIPPED, "reason": "interrupted before the MLflow run was opened"}
-        return Tracked(env={TRACKING_ENV: "off"}, tracking=interrupted)
+    with contextlib.suppress(ImportError):  # open_run says why mlflow cannot be used
+        import mlflow  # noqa: F401 - seconds of loading, before anything touches a store
+    if not proceed():
+        reason = "the run was interrupted before its MLflow run was opened"
+        return Tracked(env={TRACKING_ENV: "off"}, tracking={"status": SKIPPED, "reason": reason})
     began = time.monotonic()
     try:
         return open_run(uri, name, run_dir, root, record, local)

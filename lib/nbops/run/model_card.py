@@ -76,7 +76,7 @@ def render(
         "## Model details\n\n" + _model_details(record, params, outcome),
         "## Intended use\n\n" + _intended_use(purpose, params, record),
         "## Factors\n\n" + _factors(folder, params),
-        "## Metrics\n\n" + _metrics(outcome),
+        "## Metrics\n\n" + _metrics(outcome, metrics),
         "## Evaluation data\n\n" + _evaluation_data(params, metrics),
         "## Training data\n\n" + _training_data(record, metrics),
         "## Quantitative analyses\n\n" + _analyses(folder),
@@ -177,16 +177,20 @@ def _factors(folder: RunFolder, params: Mapping[str, Any]) -> str:
     return "\n\n".join(lines)
 
 
-def _metrics(outcome: Outcome) -> str:
+def _metrics(outcome: Outcome, metrics: Mapping[str, Any]) -> str:
     if not outcome.metrics:
         return "No test metrics were recorded."
-    rows = [_metric_row(metric) for metric in outcome.metrics]
-    table = _table(["metric", "model", "95% interval", "baseline", "vs baseline"], rows)
+    rows = [
+        [*_metric_row(metric), fmt(metrics.get(f"val_{metric.name}"))] for metric in outcome.metrics
+    ]
+    header = ["metric", "model", "95% interval", "baseline", "vs baseline", "validation"]
+    table = _table(header, rows)
     return (
         table + "\n\nMeasured on the held-out test split. The interval is a seeded bootstrap over "
         "the test rows (1,000 resamples unless the notebook said otherwise, stratified by class "
         "for a classifier): the range the score would likely take on another test split of the "
-        "same size."
+        "same size. *validation*: the same score measured inside the training split (`val_`), "
+        "what sweeps rank on."
     )
 
 

@@ -43,7 +43,7 @@ CSS = """
 .nbops-summary caption { text-align: left; font-weight: 600; padding: 2px 0; }
 .nbops-summary th, .nbops-summary td { border: 1px solid #d0d7de; padding: 3px 8px;
   text-align: left; vertical-align: top; }
-.nbops-facts { max-width: 560px; }
+.nbops-facts { max-width: 470px; }
 .nbops-facts td { word-break: break-word; }
 .nbops-metrics td { font-variant-numeric: tabular-nums; }
 .nbops-counts, .nbops-links, .nbops-tools { margin: 8px 0 0; }

@@ -15,9 +15,10 @@ from typing import Any
 
 from nbops.files import read_json_object
 from nbops.project import RunFolder
-from nbops.verdicts import BASELINES, CI_HIGH, CI_LOW, Outcome, fmt, read_outcome
+from nbops.verdicts import BASELINE_PREFIX, CI_HIGH, CI_LOW, Outcome, fmt, read_outcome
 
 SHA_SHOWN = 12  # hex digits of a data digest shown
+VALIDATION = "val_"  # prefix of a score measured inside the training split (what sweeps rank on)
 # Parameters that change what is shown or where it is logged, never the model.
 DISPLAY_KNOBS = frozenset(
     {
@@ -126,9 +127,8 @@ def _run_facts(record: Mapping, params: Mapping, changed: Mapping) -> str:
     ]
     for entry in record.get("data") or []:
         digest = str(entry.get("sha256") or "")[:SHA_SHOWN]
-        rows.append(
-            ("data", f"{entry.get('path')} ({fmt(entry.get('rows'))} rows, sha256 {digest})")
-        )
+        count = f"{fmt(entry['rows'])} rows, " if entry.get("rows") is not None else ""
+        rows.append(("data", f"{entry.get('path')} ({count}sha256 {digest})"))
     if "MODEL" in params:
         rows.append(("model", str(params["MODEL"])))
     shown = {k: v for k, v in changed.items() if k != "MODEL"}
@@ -152,21 +152,23 @@ def _metrics_table(outcome: Outcome, metrics: Mapping[str, Any]) -> str:
         if metric.ci_low is not None and metric.ci_high is not None:
             interval = f"{fmt(metric.ci_low)} – {fmt(metric.ci_high)}"
         baseline = "" if metric.baseline is None else fmt(metric.baseline)
+        validation = metrics.get(VALIDATION + metric.name)
         rows.append(
             f'<tr data-metric="{_e(metric.name)}"><th>{_e(metric.name)}</th>'
             f'<td class="nbops-value">{fmt(metric.value)}</td><td>{interval}</td>'
-            f"<td>{baseline}</td></tr>"
+            f"<td>{baseline}</td><td>{fmt(validation)}</td></tr>"
         )
     shown = {m.name for m in outcome.metrics} | {
-        BASELINES[m.name] for m in outcome.metrics if m.name in BASELINES and m.baseline is not None
+        BASELINE_PREFIX + m.name for m in outcome.metrics if m.baseline is not None
     }
+    shown |= {VALIDATION + m.name for m in outcome.metrics}
     other = [
         (name, value)
         for name, value in metrics.items()
         if name not in shown and not name.endswith((CI_LOW, CI_HIGH))
     ]
     headline = bool(outcome.metrics)
-    tail = "<td></td><td></td>" if headline else ""
+    tail = "<td></td><td></td><td></td>" if headline else ""
     scores = "".join(
         f'<tr data-metric="{_e(name)}"><th>{_e(name)}</th><td class="nbops-value">'
         f"{fmt(value)}</td>{tail}</tr>"
@@ -179,7 +181,8 @@ def _metrics_table(outcome: Outcome, metrics: Mapping[str, Any]) -> str:
         if isinstance(v, int) and not isinstance(v, bool)
     )
     head = (
-        "<tr><th>metric (test split)</th><th>value</th><th>95% interval</th><th>baseline</th></tr>"
+        "<tr><th>metric</th><th>test split</th><th>95% interval</th><th>baseline</th>"
+        "<th>validation</th></tr>"
         if headline
         else "<tr><th>metric</th><th>value</th></tr>"
     )

@@ -24,10 +24,7 @@ from nbops.mlflow import runs as tracking
 from nbops.project import TRACKING_ENV, TRACKING_HANDOFF_ENV, RunFolder, tracking_enabled
 from nbops.run import kernel_handoff
 
-_NOT_OPENED = {
-    "run_id": None,
-    "skipped": "the run was interrupted before its MLflow run was opened",
-}
+_NOT_OPENED = "the run was interrupted before its MLflow run was opened"
 
 
 class TrackingThread(threading.Thread):
@@ -64,7 +61,8 @@ class TrackingThread(threading.Thread):
     def tracked(self) -> tracking.Tracked:
         """The MLflow run it opened (or none); call after `join` or `abandon`."""
         if self._cut_short:
-            return tracking.Tracked(env={TRACKING_ENV: "off"}, record=_NOT_OPENED)
+            skipped = {"status": tracking.SKIPPED, "reason": _NOT_OPENED}
+            return tracking.Tracked(env={TRACKING_ENV: "off"}, tracking=skipped)
         return self._tracked
 
     def abandon(self) -> None:

@@ -23,7 +23,6 @@ from nbops.sweep.summary import MAXIMIZE, Row, default_direction
 REGISTER_PARAMETER = "REGISTER_MODEL"
 NAME_PARAMETER = "REGISTERED_MODEL_NAME"
 GATE_METRIC_PARAMETER, GATE_THRESHOLD_PARAMETER = "GATE_METRIC", "GATE_THRESHOLD"
-VERDICTS_FILE = "verdicts.json"  # the run's own gate, when nbops.kit noted it
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,23 @@ def register_best_run(
 
 
 def gate(folder: RunFolder, params: Mapping[str, Any]) -> tuple[bool | None, str]:
-    """The run's gate verdict and its words; (None, why) when it cannot be judged."""
-    noted = (read_json(folder.path / VERDICTS_FILE, {}) or {}).get("gate") or {}
+    """The run's gate verdict (as `nbops.verdicts` reads the run's own gate) and its words;
+    judged here from GATE_METRIC and GATE_THRESHOLD when the run noted none; (None, why) when
+    it cannot be judged."""
+    from nbops.verdicts import read_outcome
+
+    found = read_outcome(folder.path).gate
+    noted = (
+        {
+            "metric": found.metric,
+            "threshold": found.threshold,
+            "value": found.value,
+            "greater_is_better": found.greater_is_better,
+            "passed": found.passed,
+        }
+        if found
+        else {}
+    )
     metric = noted.get("metric") or params.get(GATE_METRIC_PARAMETER)
     threshold = noted.get("threshold", params.get(GATE_THRESHOLD_PARAMETER))
     if not metric or not isinstance(threshold, int | float):
