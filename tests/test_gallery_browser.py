@@ -138,7 +138,8 @@ def test_the_compare_view_shows_two_runs_side_by_side_with_differences(page) -> 
     panel = page.find_element("id", "compare")
     assert panel.is_displayed()
     heads = [th.text for th in panel.find_elements(By.CSS_SELECTOR, "table thead th")][1:3]
-    ids = [rows[i].find_elements(By.TAG_NAME, "td")[4].text for i in (first, second)]
+    column = _headers(page).index("id")
+    ids = [rows[i].find_elements(By.TAG_NAME, "td")[column].text for i in (first, second)]
     assert heads == ids
     differing = [tr.text for tr in panel.find_elements(By.CSS_SELECTOR, "tr.diff")]
     assert any(text.startswith("MODEL ") for text in differing)

@@ -210,7 +210,7 @@ def _add_gallery(subparsers: argparse._SubParsersAction) -> None:
 def _cmd_gallery(args: argparse.Namespace) -> int:
     from nbops.gallery.index import refresh
 
-    print(refresh(_runs_dir(args)))
+    print(refresh(_runs_dir(args), force=True))
     return 0
 
 

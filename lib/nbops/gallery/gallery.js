@@ -42,12 +42,12 @@ function columns() {
   return [
     {key: "pick", title: "", kind: "none"},
     {key: "s", title: "status", kind: "text", get: (e) => e.s},
+    ...metricColumns(),
     {key: "nb", title: "notebook", kind: "text", get: (e) => e.nb},
     {key: "name", title: "name", kind: "text", get: (e) => e.name},
     {key: "id", title: "id", kind: "id", get: (e) => e.id},
     {key: "t", title: "started (UTC)", kind: "date", get: (e) => e.t},
     {key: "d", title: "duration (s)", kind: "num", get: (e) => e.d},
-    ...metricColumns(),
     {key: "p", title: "changed parameters", kind: "text", get: (e) => e.pt},
     {key: "links", title: "links", kind: "none"},
   ];

@@ -112,11 +112,12 @@ def collect(runs_dir: Path, root: Path | None = None) -> tuple[list[Item], dict[
     return items, notebooks.used_defaults(), changed
 
 
-def refresh(runs_dir: Path, root: Path | None = None) -> Path:
-    """Rewrite `<runs-dir>/index.html` from the runs and sweeps there; return its path."""
+def refresh(runs_dir: Path, root: Path | None = None, *, force: bool = False) -> Path:
+    """Rewrite `<runs-dir>/index.html` from the runs and sweeps there when a folder changed (or
+    always, with `force`: `nbops gallery` after an upgrade of nbops); return its path."""
     items, defaults, changed = collect(runs_dir, root)
     path = index_path(runs_dir)
-    if changed or not path.is_file():
+    if changed or force or not path.is_file():
         title = f"nbops runs: {runs_dir.name}"
         write_text_atomic(path, page.render([i.text for i in items], defaults, title=title))
     return path
