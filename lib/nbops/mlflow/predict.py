@@ -7,14 +7,17 @@ is written atomically, and only when scoring succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from nbops.errors import BadInputError
 from nbops.files import write_bytes_atomic
-from nbops.mlflow.store import errors_only, first_line
+from nbops.mlflow.store import errors_only, first_line, global_tracking_uri
+from nbops.project import MLFLOW_URI_ENV
 
 PREDICTION_COLUMN = "prediction"
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -88,8 +91,10 @@ def load_model(model_uri: str) -> Any:
     import mlflow.pyfunc
     from mlflow.exceptions import MlflowException
 
+    uri = os.environ.get(MLFLOW_URI_ENV)  # the store the command chose, not a URI set earlier
     try:
-        return mlflow.pyfunc.load_model(model_uri)
+        with global_tracking_uri(uri) if uri else contextlib.nullcontext():
+            return mlflow.pyfunc.load_model(model_uri)
     except (MlflowException, OSError) as exc:
         raise BadInputError(f"cannot load model {model_uri}: {first_line(exc)}") from None
 

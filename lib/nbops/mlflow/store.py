@@ -169,3 +169,17 @@ def first_line(exc: BaseException) -> str:
     """The first line of an MLflow error (at most 300 characters), for a one-line message."""
     lines = str(exc).strip().splitlines()
     return lines[0][:300] if lines else type(exc).__name__
+
+
+@contextlib.contextmanager
+def global_tracking_uri(uri: str) -> Iterator[None]:
+    """MLflow's global tracking URI set to `uri` for a while: a database registry looks a
+    `models:/` source up through it (else in ./mlflow.db of the working folder)."""
+    import mlflow
+
+    previous = os.environ.get(MLFLOW_URI_ENV)
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)  # None unsets it again

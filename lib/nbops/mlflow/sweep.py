@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json, write_json_atomic
+from nbops.mlflow import store
 from nbops.mlflow.runs import STATUSES
 from nbops.project import RunFolder
 
@@ -143,27 +144,26 @@ def register_best(
 ) -> str:
     """Register the model logged by MLflow run `run_id` as a new version of `name`, tag its gate
     and give it the alias `challenger`; return the version (raises on a tracking failure)."""
-    import mlflow
 
     from nbops.mlflow.notebook import CHALLENGER
 
     client = _client(uri)
-    mlflow.set_tracking_uri(uri)  # the registry resolves the model's source through it
-    run = client.get_run(run_id)
-    found = client.search_logged_models(
-        experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
-    )
-    named = [model for model in found if model.name == model_name] or list(found)
-    if not named:
-        raise LookupError(f"MLflow run {run_id} logged no model")
-    if not _has_registered(client, name):
-        client.create_registered_model(name)
-    model = named[0]
-    version = client.create_model_version(
-        name, model.model_uri, run_id=run_id, model_id=model.model_id
-    ).version
-    client.set_model_version_tag(name, version, "gate", f"passed: {gate_words}")
-    client.set_registered_model_alias(name, CHALLENGER, version)
+    with store.global_tracking_uri(uri):  # the registry resolves the model's source through it
+        run = client.get_run(run_id)
+        found = client.search_logged_models(
+            experiment_ids=[run.info.experiment_id], filter_string=f"source_run_id = '{run_id}'"
+        )
+        named = [model for model in found if model.name == model_name] or list(found)
+        if not named:
+            raise LookupError(f"MLflow run {run_id} logged no model")
+        if not _has_registered(client, name):
+            client.create_registered_model(name)
+        model = named[0]
+        version = client.create_model_version(
+            name, model.model_uri, run_id=run_id, model_id=model.model_id
+        ).version
+        client.set_model_version_tag(name, version, "gate", f"passed: {gate_words}")
+        client.set_registered_model_alias(name, CHALLENGER, version)
     return str(version)
 
 

@@ -10,16 +10,15 @@ gate's registration follows it (`register`). mlflow is imported inside the funct
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from nbops.files import read_json, write_json_atomic
-from nbops.project import MLFLOW_URI_ENV, RunFolder
+from nbops.mlflow import store
+from nbops.project import RunFolder
 
 CHALLENGER = "challenger"
 GATE_TAG = "gate"
@@ -136,27 +135,13 @@ def register(
         client.get_registered_model(name)
     except MlflowException:
         client.create_registered_model(name)
-    with _global_tracking_uri(client.tracking_uri):
+    with store.global_tracking_uri(client.tracking_uri):
         version = client.create_model_version(
             name, f"models:/{model_id}", run_id=run_id, tags=dict(tags or {}), model_id=model_id
         )
     for alias in aliases:
         client.set_registered_model_alias(name, alias, version.version)
     return str(version.version)
-
-
-@contextlib.contextmanager
-def _global_tracking_uri(uri: str) -> Iterator[None]:
-    """MLflow's global tracking URI set to `uri` for a while: a database registry looks a
-    `models:/` source up through it (else in ./mlflow.db of the working folder)."""
-    import mlflow
-
-    previous = os.environ.get(MLFLOW_URI_ENV)
-    mlflow.set_tracking_uri(uri)
-    try:
-        yield
-    finally:
-        mlflow.set_tracking_uri(previous)  # None unsets it again
 
 
 def register_pending(client: Any, run_id: str, models: Mapping[str, str], entries: list) -> None:
