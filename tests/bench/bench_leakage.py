@@ -11,8 +11,9 @@ as JSON; `--diff FILE` prints what changed against such a file (both skip the fi
    `leakage_adjudication.csv` (next to this script) replacing the labels that contradict a
    policy of issue 25, and adding the hand-classified multi-test sample. Its columns: notebook,
    kind (preprocessing / overlap / multi_test), corpus (the shipped label, empty for
-   multi_test), adjudicated, policy (1-4 of issue 25), evidence (`cell:line` and the line's
-   start, as the corpus notebook has it), reason. The multi-test rows are the 40 notebooks of
+   multi_test), adjudicated, policy (1-4 of issue 25), evidence (`cell:line`, both counted from 1
+   over the notebook's cells and the cell's lines, and the line's start, as the corpus notebook
+   has it), reason. The multi-test rows are the 40 notebooks of
    `random.Random(25).sample(sorted(ids), 40)`, classified by hand under policy 3.
 2. Throughput of `nbops check` and `ruff check` on the same COUNT copies of `templates/*.ipynb`,
    process start included, and their ratio.
