@@ -168,3 +168,21 @@ def test_nothing_mlflow_writes_lands_outside_its_store(tmp_path, monkeypatch):
     experiment = client.get_experiment_by_name("hygiene")
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     assert experiment.artifact_location == (store / "mlartifacts" / "hygiene").as_uri()
+
+
+@pytest.mark.slow
+def test_a_registry_call_leaves_mlflow_following_the_environment_again(tmp_path, monkeypatch):
+    """The registry's source lookup sets MLflow's global tracking URI for a while; afterwards a
+    later call in the same process follows MLFLOW_TRACKING_URI again, not the store it used."""
+    import mlflow
+
+    from nbops.mlflow.store import global_tracking_uri
+
+    first = f"sqlite:///{(tmp_path / 'first.db').as_posix()}"
+    second = f"sqlite:///{(tmp_path / 'second.db').as_posix()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", first)
+    with global_tracking_uri(second):
+        assert mlflow.get_tracking_uri() == second
+    assert mlflow.get_tracking_uri() == first
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", second)  # the next test's own store
+    assert mlflow.get_tracking_uri() == second

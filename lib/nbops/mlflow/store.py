@@ -174,12 +174,20 @@ def first_line(exc: BaseException) -> str:
 @contextlib.contextmanager
 def global_tracking_uri(uri: str) -> Iterator[None]:
     """MLflow's global tracking URI set to `uri` for a while: a database registry looks a
-    `models:/` source up through it (else in ./mlflow.db of the working folder)."""
+    `models:/` source up through it (else in ./mlflow.db of the working folder). Both the global
+    and MLFLOW_TRACKING_URI (which `set_tracking_uri` also writes) are put back as they were, so
+    a later call in the process follows its own URI, not this one."""
     import mlflow
+    from mlflow.tracking._tracking_service import utils as tracking_utils
 
-    previous = os.environ.get(MLFLOW_URI_ENV)
+    previous_global = getattr(tracking_utils, "_tracking_uri", None)
+    previous_variable = os.environ.get(MLFLOW_URI_ENV)
     mlflow.set_tracking_uri(uri)
     try:
         yield
     finally:
-        mlflow.set_tracking_uri(previous)  # None unsets it again
+        mlflow.set_tracking_uri(previous_global)  # None: unset, the variable decides again
+        if previous_variable is None:
+            os.environ.pop(MLFLOW_URI_ENV, None)
+        else:
+            os.environ[MLFLOW_URI_ENV] = previous_variable
