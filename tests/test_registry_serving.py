@@ -81,6 +81,9 @@ def store(tmp_path_factory, empty_mlflow_store):
             )
             mlflow.end_run()
             pipelines[trees] = pipeline
+        # log_model opened its runs as a notebook does, setting MLflow's global tracking URI:
+        # leave the process following MLFLOW_TRACKING_URI again, as later tests expect
+        mlflow.set_tracking_uri(None)
     return {"uri": uri, "folder": folder, "frame": frame, "pipeline": pipelines[5]}
 
 
