@@ -1,21 +1,21 @@
-"""Helpers for the gallery tests and benchmark: run folders synthesised from one real run, and a
-headless Chromium that records every request the page makes."""
+"""Helpers for the gallery tests and benchmark: run folders synthesised from one real run, and
+the page's timings (the browser itself is browser_support's, re-exported here)."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from browser_support import chromium, find_browser, requested_urls
+
+__all__ = ["chromium", "find_browser", "requested_urls", "synthesise_runs", "timed"]
 
 NOTEBOOKS = ("templates/classification.ipynb", "templates/regression.ipynb")
 STATUSES = ("succeeded",) * 8 + ("failed", "interrupted")
 MODELS = ("hist_gradient_boosting", "random_forest", "logistic_regression")
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 def synthesise_runs(source: Path, runs_dir: Path, count: int, seed: int = 0) -> list[Path]:
@@ -67,56 +67,6 @@ def synthesise_runs(source: Path, runs_dir: Path, count: int, seed: int = 0) -> 
 
 def _write(path: Path, payload: object) -> None:
     path.write_text(json.dumps(payload), encoding="utf-8")
-
-
-def find_browser() -> tuple[str, str | None] | None:
-    """The first Chromium/Chrome on PATH and chromedriver, or None."""
-    browser = next(filter(None, map(shutil.which, BROWSERS)), None)
-    return (browser, shutil.which("chromedriver")) if browser else None
-
-
-@contextmanager
-def chromium(profile: Path) -> Iterator[object]:
-    """Headless Chromium (selenium) that logs the page's network events; quit on exit."""
-    from selenium import webdriver
-
-    found = find_browser()
-    if found is None:
-        raise RuntimeError("no Chromium found: run `make browser-deps`")
-    binary, driver = found
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    home = profile.parent / "browser-home"
-    home.mkdir(exist_ok=True)
-    service = webdriver.ChromeService(driver, env={**os.environ, "HOME": str(home)})
-    chrome = webdriver.Chrome(service=service, options=options)
-    try:
-        yield chrome
-    finally:
-        chrome.quit()
-
-
-def requested_urls(chrome) -> list[str]:
-    """Every URL the page requested since the last call (from the DevTools network log)."""
-    urls = []
-    for entry in chrome.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message.get("method") == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 def timed(chrome, action: str) -> float:

@@ -16,15 +16,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
-from lab_support import TOKEN, process_tree, running_lab, stop_leaving_nothing
-from selenium import webdriver
+from browser_support import chromium, find_browser, missing_browser
+from lab_support import TOKEN, running_lab
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -42,28 +41,9 @@ PROJECT_FILES = (
     "templates",
     "data",
 )
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-BROWSER_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1000",
-)
 UI_TIMEOUT_S = 60  # JupyterLab's first load and a kernel importing scikit-learn, on 2 busy cores
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.kernel]
-
-
-def find_browser() -> tuple[str, str | None]:
-    """The first Chromium/Chrome on PATH and chromedriver (None: selenium looks for one)."""
-    browser = next(filter(None, map(shutil.which, BROWSERS)), None)
-    if browser is None:
-        pytest.skip(f"no browser found ({', '.join(BROWSERS)}): run `make browser-deps`")
-    return browser, shutil.which("chromedriver")
 
 
 @pytest.fixture
@@ -82,24 +62,12 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+def browser(tmp_path: Path) -> Iterator[object]:
     """Headless Chromium with a fresh profile and home under tmp_path; nothing left running."""
-    binary, driver = find_browser()
-    home = tmp_path / "browser-home"
-    home.mkdir()
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (*BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'browser-profile'}"):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(driver, env={**os.environ, "HOME": str(home)})
-    chrome = webdriver.Chrome(service=service, options=options)
-    started = process_tree(service.process.pid)
-    try:
+    if find_browser() is None:
+        pytest.skip(missing_browser())
+    with chromium(tmp_path / "browser-profile") as chrome:
         yield chrome
-    finally:
-        started = process_tree(service.process.pid) or started
-        chrome.quit()
-    stop_leaving_nothing(started)
 
 
 def wait_until(chrome, condition, what: str):

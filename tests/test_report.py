@@ -22,16 +22,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from lab_support import process_tree, stop_leaving_nothing
+from browser_support import chromium, find_browser, missing_browser, requested_urls
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 from nbops.cli import main
 from nbops.verdicts import fmt
 
 ROOT = Path(__file__).resolve().parents[1]
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 VIEWPORT = (1280, 800)
 MODEL_NAME = "penguins-species"  # the classification template's REGISTERED_MODEL_NAME
 
@@ -80,52 +78,13 @@ def test_the_terminal_closes_with_the_verdicts(classification_run) -> None:
     assert record["verdict"] == "gate passed @challenger v1" and record["check"]["error"] is None
 
 
-def find_browser() -> tuple[str, str | None]:
-    browser = next(filter(None, map(shutil.which, BROWSERS)), None)
-    if browser is None:
-        pytest.skip(f"no browser found ({', '.join(BROWSERS)}): run `make browser-deps`")
-    return browser, shutil.which("chromedriver")
-
-
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+def browser(tmp_path: Path) -> Iterator[object]:
     """Headless Chromium at 1280x800 logging its network requests; nothing left running."""
-    binary, driver = find_browser()
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--hide-scrollbars",
-        f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    service = webdriver.ChromeService(driver, env={**os.environ, "HOME": str(tmp_path)})
-    chrome = webdriver.Chrome(service=service, options=options)
-    started = process_tree(service.process.pid)
-    try:
+    if find_browser() is None:
+        pytest.skip(missing_browser())
+    with chromium(tmp_path / "profile", window=VIEWPORT, flags=("--hide-scrollbars",)) as chrome:
         yield chrome
-    finally:
-        started = process_tree(service.process.pid) or started
-        chrome.quit()
-    stop_leaving_nothing(started)
-
-
-def requested_urls(chrome: webdriver.Chrome, page: str) -> list[str]:
-    """Every URL `page` (and what it loaded) asked for, from Chromium's performance log."""
-    urls = []
-    for entry in chrome.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        params = message.get("params", {})
-        if message["method"] == "Network.requestWillBeSent" and params["documentURL"] == page:
-            urls.append(params["request"]["url"])
-    return urls
 
 
 def registry_challenger(run_dir: Path) -> tuple[str, str]:
