@@ -18,11 +18,12 @@ from typing import Any
 
 from nbops.files import read_json
 from nbops.project import RunFolder
+from nbops.sweep.selection import GATE_METRIC_PARAMETER
 from nbops.sweep.summary import MAXIMIZE, Row, default_direction
 
 REGISTER_PARAMETER = "REGISTER_MODEL"
 NAME_PARAMETER = "REGISTERED_MODEL_NAME"
-GATE_METRIC_PARAMETER, GATE_THRESHOLD_PARAMETER = "GATE_METRIC", "GATE_THRESHOLD"
+GATE_THRESHOLD_PARAMETER = "GATE_THRESHOLD"
 
 
 @dataclass(frozen=True)

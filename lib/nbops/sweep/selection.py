@@ -24,27 +24,14 @@ from typing import Any
 from nbops.errors import BadInputError
 from nbops.sweep.summary import MAXIMIZE, Row
 from nbops.sweep.task import SUCCEEDED
+from nbops.verdicts import BASELINE_PREFIX, CI_HIGH, CI_LOW, HEADLINE_ORDER
 
 SWEEP_METRIC_PARAMETER = "SWEEP_METRIC"
 GATE_METRIC_PARAMETER = "GATE_METRIC"
 VALIDATION_PREFIXES = ("val_", "cv_")
-CI_LOW, CI_HIGH = "_ci_low", "_ci_high"
 ROW_COUNTS = ("n_val", "n_test")
-# Scores measured on the test split (DESIGN's metric names): never a default ranking metric.
-TEST_SPLIT_METRICS = frozenset(
-    {
-        "accuracy",
-        "f1_macro",
-        "f1_weighted",
-        "precision_macro",
-        "recall_macro",
-        "roc_auc",
-        "roc_auc_ovr",
-        "rmse",
-        "mae",
-        "r2",
-    }
-)
+# Scores measured on the test split (the headline metrics): never a default ranking metric.
+TEST_SPLIT_METRICS = frozenset(HEADLINE_ORDER)
 
 
 @dataclass(frozen=True)
@@ -73,7 +60,7 @@ def is_test_split_metric(name: str) -> bool:
     """True for a score measured on the test split (a headline metric, its bounds, a baseline)."""
     if name.startswith(VALIDATION_PREFIXES):
         return False
-    stem = name.removesuffix(CI_LOW).removesuffix(CI_HIGH).removeprefix("baseline_")
+    stem = name.removesuffix(CI_LOW).removesuffix(CI_HIGH).removeprefix(BASELINE_PREFIX)
     return stem in TEST_SPLIT_METRICS
 
 
