@@ -51,22 +51,28 @@ def is_training_run(metrics: Mapping[str, Any]) -> bool:
     return "n_train" in metrics
 
 
-def write(run_dir: Path, record: Mapping[str, Any]) -> Path | None:
-    """Write model_card.md for a succeeded training run and return its path (else None)."""
+def write(run_dir: Path, record: Mapping[str, Any], outcome: Outcome | None = None) -> Path | None:
+    """Write model_card.md for a succeeded training run and return its path (else None);
+    `outcome` is the run's, when the caller has read it already."""
     folder = RunFolder(run_dir)
     metrics = read_json_object(folder.metrics)
     if record.get("status") != "succeeded" or not is_training_run(metrics):
         return None
     params = read_json_object(folder.params)
-    return write_text_atomic(folder.model_card, render(record, params, metrics, run_dir))
+    card = render(record, params, metrics, run_dir, outcome)
+    return write_text_atomic(folder.model_card, card)
 
 
 def render(
-    record: Mapping[str, Any], params: Mapping[str, Any], metrics: Mapping[str, Any], run_dir: Path
+    record: Mapping[str, Any],
+    params: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    run_dir: Path,
+    outcome: Outcome | None = None,
 ) -> str:
     """The card's markdown."""
     folder = RunFolder(run_dir)
-    outcome = read_outcome(run_dir, record)
+    outcome = outcome or read_outcome(run_dir, record)
     title, purpose = title_and_intro(read_json_object(folder.notebook).get("cells") or [])
     sections = [
         f"# Model card: {title or record.get('notebook')}",

@@ -69,12 +69,15 @@ JS = """
 """
 
 
-def render_report(run_dir: Path, record: Mapping[str, Any]) -> tuple[Path, str]:
-    """Write the run's report.html (summary, then the notebook); return it and its page title."""
+def render_report(
+    run_dir: Path, record: Mapping[str, Any], outcome: Any = None
+) -> tuple[Path, str]:
+    """Write the run's report.html (summary, then the notebook); return it and its page title.
+    `outcome` is the run's `nbops.verdicts.Outcome`, when the caller has read it already."""
     from nbops.run.summary import render_summary
 
     folder = RunFolder(run_dir)
-    summary, outcome = render_summary(run_dir, record)
+    summary, outcome = render_summary(run_dir, record, outcome)
     name = Path(str(record.get("notebook") or folder.notebook)).stem
     title = f"{name} {outcome.run_id} — {outcome.verdict}"
     return render_html(folder.notebook, folder.report, title=title, summary=summary), title

@@ -278,20 +278,21 @@ def _write_outputs(
         from nbops.run.findings import notebook_findings
 
         record["check"] = notebook_findings(folder.notebook, record["notebook"])
+    outcome = read_outcome(run_dir, record)  # read once: the card, the report and the verdict
+    record["verdict"] = outcome.verdict
     try:  # before the report, which links to it
         from nbops.run import model_card
 
-        model_card.write(run_dir, record)
+        model_card.write(run_dir, record, outcome)
     except Exception as exc:  # a card failure must not hide the run's own outcome
         record["model_card_error"] = _reason(exc)
     if folder.notebook.exists() and not signals.received:
         try:
             from nbops.run.report import render_report
 
-            render_report(run_dir, record)
+            render_report(run_dir, record, outcome)
         except Exception as exc:  # a report failure must not hide the run's own outcome either
             record["report_error"] = problems[folder.report.name] = _reason(exc)
-    record["verdict"] = read_outcome(run_dir, record).verdict
     folder.reserve.unlink(missing_ok=True)
     interrupts.pause_at("mlflow", signals)
     note_signal()

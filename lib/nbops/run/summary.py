@@ -35,10 +35,13 @@ DISPLAY_KNOBS = frozenset(
 )
 
 
-def render_summary(run_dir: Path, record: Mapping[str, Any]) -> tuple[str, Outcome]:
-    """The summary's HTML and the outcome it shows, for the run in `run_dir`."""
+def render_summary(
+    run_dir: Path, record: Mapping[str, Any], outcome: Outcome | None = None
+) -> tuple[str, Outcome]:
+    """The summary's HTML and the outcome it shows, for the run in `run_dir` (`outcome` when
+    the caller has read it already)."""
     folder = RunFolder(run_dir)
-    outcome = read_outcome(run_dir, record)
+    outcome = outcome or read_outcome(run_dir, record)
     params = read_json_object(folder.params)
     metrics = read_json_object(folder.metrics)
     changed = changed_parameters(params, notebook_defaults(folder.notebook))
